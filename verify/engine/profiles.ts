@@ -1,0 +1,50 @@
+/**
+ * Version-specific expectations, chosen from the discovered engine version. The engine reads
+ * these instead of hard-coding Docker's rule layout. Values that are counters (the fwmark) are
+ * never here: they are read from the node's own state.
+ */
+
+export interface EngineProfile {
+  readonly name: string;
+  readonly description: string;
+  /** nat chain holding the published-port DNAT, reached from PREROUTING for dst-type LOCAL. */
+  readonly natIngressChain: string;
+  /** Chain path from filter FORWARD to the chain accepting the published port. */
+  readonly filterForwardPath: readonly string[];
+  /** Where the fwmark is set in ingress_sbox (mangle). */
+  readonly markChain: string;
+  /** Task namespaces REDIRECT the published port to the target port. */
+  readonly taskRedirect: boolean;
+}
+
+const PROFILES: ReadonlyArray<EngineProfile & { readonly from: number; readonly to: number }> = [
+  {
+    name: 'docker-legacy-forward',
+    description: 'Docker < 28: filter FORWARD jumps to DOCKER-INGRESS right after DOCKER-USER (seed: 24.0.7; measured 20.10.24, 26.1.5)',
+    from: 0,
+    to: 28,
+    natIngressChain: 'DOCKER-INGRESS',
+    filterForwardPath: ['FORWARD', 'DOCKER-INGRESS'],
+    markChain: 'PREROUTING',
+    taskRedirect: true,
+  },
+  {
+    name: 'docker-forward-chain',
+    description: 'Docker >= 28: filter FORWARD -> DOCKER-FORWARD, whose first rule jumps to DOCKER-INGRESS (moby iptablesdoc swarm-portmap)',
+    from: 28,
+    to: Infinity,
+    natIngressChain: 'DOCKER-INGRESS',
+    filterForwardPath: ['FORWARD', 'DOCKER-FORWARD', 'DOCKER-INGRESS'],
+    markChain: 'PREROUTING',
+    taskRedirect: true,
+  },
+];
+
+/** Profile for an engine version like `20.10.24` or `28.5.2+dfsg1`; unknown versions get the newest. */
+export function profileFor(version: string): EngineProfile {
+  const major = Number(/^(\d+)\./.exec(version.trim())?.[1]);
+  const p = Number.isFinite(major) ? PROFILES.find((x) => major >= x.from && major < x.to) : undefined;
+  const chosen = p ?? PROFILES[PROFILES.length - 1];
+  const { from: _f, to: _t, ...profile } = chosen;
+  return profile;
+}

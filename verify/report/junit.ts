@@ -1,0 +1,59 @@
+/**
+ * JUnit XML: one suite per request class (entry node -> serving node), one testcase per hop;
+ * a hop fails when any request of the class saw it missing or wrong (message: expected vs
+ * seen), and is skipped when its capture point was not captured. State checks and the
+ * round-robin distribution get a suite of their own.
+ */
+import type { RoundVerdict } from '../engine/types';
+import { escapeXml as x, requestClasses, worstHop } from './common';
+
+interface Case { readonly name: string; readonly classname: string; readonly failure?: string; readonly skipped?: string; readonly out?: string }
+
+export function renderJunit(v: RoundVerdict): string {
+  const suites: Array<{ name: string; cases: Case[] }> = [];
+  for (const cls of requestClasses(v)) {
+    const ids = [...new Set(cls.requests.flatMap((r) => r.hops.map((h) => h.id)))];
+    const cases = ids.map((id): Case => {
+      const h = worstHop(cls.requests, id);
+      const name = `${h?.step ?? ''} ${id}: ${h?.title ?? ''}`.trim();
+      const classname = `swarm-lab.path.${cls.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
+      if (!h) return { name, classname, skipped: 'hop not evaluated' };
+      const reqs = cls.requests.filter((r) => r.hops.some((y) => y.id === id && (y.status === 'missing' || y.status === 'wrong'))).map((r) => r.index);
+      if (h.status === 'missing' || h.status === 'wrong') {
+        return { name, classname, failure: `${h.status} (request ${reqs.join(', ')}): expected ${h.expected}; seen ${h.diffs.length ? h.diffs.join('; ') + ' — ' : ''}${h.seen}` };
+      }
+      if (h.status === 'not captured') return { name, classname, skipped: `not captured: ${h.seen}` };
+      return { name, classname, out: h.packets.slice(0, 4).join('\n') };
+    });
+    suites.push({ name: cls.name, cases });
+  }
+  suites.push({
+    name: 'state checks',
+    cases: v.state.map((c): Case => ({
+      name: `${c.node} ${c.title}`, classname: 'swarm-lab.state',
+      ...(c.status === 'missing' || c.status === 'wrong' ? { failure: `${c.status}: expected ${c.expected}; seen ${c.seen}` } : {}),
+      ...(c.status === 'not captured' ? { skipped: c.seen } : {}),
+    })),
+  });
+  suites.push({
+    name: 'distribution',
+    cases: [{ name: 'round robin over all tasks', classname: 'swarm-lab.distribution', ...(v.distribution.roundRobin ? { out: v.distribution.detail } : { failure: v.distribution.detail }) }],
+  });
+  const count = (cs: Case[], k: 'failure' | 'skipped') => cs.filter((c) => c[k] !== undefined).length;
+  const all = suites.flatMap((s) => s.cases);
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="swarm-lab verify" tests="${all.length}" failures="${count(all, 'failure')}" errors="0" skipped="${count(all, 'skipped')}">`];
+  for (const s of suites) {
+    lines.push(`  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, 'failure')}" errors="0" skipped="${count(s.cases, 'skipped')}">`);
+    for (const c of s.cases) {
+      const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0"`;
+      if (c.failure !== undefined) lines.push(`${open}>`, `      <failure message="${x(c.failure.slice(0, 300))}" type="hop">${x(c.failure)}</failure>`, '    </testcase>');
+      else if (c.skipped !== undefined) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>');
+      else if (c.out) lines.push(`${open}>`, `      <system-out>${x(c.out)}</system-out>`, '    </testcase>');
+      else lines.push(`${open}/>`);
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>', '');
+  return lines.join('\n');
+}
