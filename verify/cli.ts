@@ -1,0 +1,200 @@
+/**
+ * `npm run verify [-- options]`: discovery -> capture -> engine -> reports against a deployed
+ * lab. Progress goes to stderr, one line per node and step; the exit code is the verdict's.
+ * Errors are one line (node, step, fix); `--debug` adds the stack. Ctrl-C stops the captures,
+ * removes them from the nodes and closes every connection; a second Ctrl-C exits at once.
+ *
+ * On this machine the lab lives in a network namespace: run it as
+ * `ip netns exec <lab ns> npm run verify` (see e2e/).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
+import { loadLabPins } from './hostkeys';
+import { RoundStepError, runRound } from './round';
+import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
+
+export interface CliOptions {
+  labFile?: string;
+  requests: number;
+  entry?: string;
+  service?: string;
+  user?: string;
+  sbox: boolean;
+  insecureAcceptAnyHostKey: boolean;
+  bootWaitS: number;
+  connectTimeoutS: number;
+  out?: string;
+  debug: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run verify -- [options]
+  --lab-file <file>                lab file (JSON/YAML); default env SWARM_LAB_FILE
+  --requests <n>                   HTTP requests in the round (default 6, max 1000)
+  --entry <node>                   node whose published port gets the requests (default: first node)
+  --service <name>                 swarm service (default: the lab's service)
+  --user <name>                    SSH user (default: the image's user; non-root uses sudo -n)
+  --no-sbox                        do not capture inside ingress_sbox
+  --boot-wait <s>                  keep retrying SSH while nodes boot, seconds (default 180)
+  --connect-timeout <s>            one SSH connection attempt, seconds (default 10)
+  --out <dir>                      report dir (default .lab/<lab>/reports/<timestamp>)
+  --insecure-accept-any-host-key   do not pin host keys (only for hosts you own)
+  --debug                          print stacks on errors`;
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = { requests: 6, sbox: true, insecureAcceptAnyHostKey: false, bootWaitS: 180, connectTimeoutS: 10, debug: false, help: false };
+  const num = (flag: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs an integer ${min}-${max}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const str = (flag: string, v: string | undefined): string => {
+    if (!v || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case '--lab-file': o.labFile = str(a, argv[++i]); break;
+      case '--requests': o.requests = num(a, argv[++i], 1, 1000); break;
+      case '--entry': o.entry = str(a, argv[++i]); break;
+      case '--service': o.service = str(a, argv[++i]); break;
+      case '--user': o.user = str(a, argv[++i]); break;
+      case '--no-sbox': o.sbox = false; break;
+      case '--boot-wait': o.bootWaitS = num(a, argv[++i], 0, 3600); break;
+      case '--connect-timeout': o.connectTimeoutS = num(a, argv[++i], 1, 600); break;
+      case '--out': o.out = str(a, argv[++i]); break;
+      case '--insecure-accept-any-host-key': o.insecureAcceptAnyHostKey = true; break;
+      case '--debug': o.debug = true; break;
+      case '-h': case '--help': o.help = true; break;
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A progress logger: `[+  1.2s] node        step       detail`. */
+export function progress(write: (s: string) => void = (s) => process.stderr.write(s)): (node: string, step: string, detail: string) => void {
+  const t0 = Date.now();
+  return (node, step, detail) => {
+    const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
+    write(`[+${t}s] ${node.padEnd(14)} ${step.padEnd(9)} ${detail}\n`);
+  };
+}
+
+/** One line for an error: node, step and the fix where the error carries them. */
+export function errorLine(e: unknown, step?: string): string {
+  const err = e instanceof RoundStepError ? e.cause : (e as Error);
+  const s = e instanceof RoundStepError ? e.step : step;
+  if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
+  if (err instanceof LabConfigError || err instanceof UsageError) return `verify: ${err.message}`;
+  const others = (err as { others?: Error[] }).others;
+  const more = others?.length ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})` : '';
+  return `verify failed${s ? ` at ${s}` : ''}: ${err.message}${more}`;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export function readUserKey(lab: Lab): string {
+  const p = labPaths(lab);
+  try {
+    return fs.readFileSync(p.userKey, 'utf8');
+  } catch {
+    throw new LabConfigError('labDir', `no SSH key at ${p.userKey}; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_DIR`);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${errorLine(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const log = progress();
+  const controller = new AbortController();
+  let pool: SshPool | undefined;
+  try {
+    const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
+    const paths = labPaths(lab);
+    const pins = loadLabPins(paths.knownHosts, paths.hostKeys, lab.nodes);
+    if (!pins.size && !opts.insecureAcceptAnyHostKey) {
+      throw new LabConfigError('known_hosts', `no pinned host keys in ${paths.knownHosts} or ${paths.hostKeys}/<node>/; deploy the lab first, or pass --insecure-accept-any-host-key for hosts you own`);
+    }
+    const outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
+    fs.mkdirSync(outDir, { recursive: true });
+    const user = opts.user ?? imageOf(lab).sshUser;
+    log('*', 'lab', `${lab.name}: ${lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}; user ${user}; reports -> ${outDir}`);
+    pool = new SshPool(lab.nodes.map((n) => ({ node: n.name, host: n.ip })), {
+      user,
+      privateKey: readUserKey(lab),
+      pins,
+      insecureAcceptAnyHostKey: opts.insecureAcceptAnyHostKey,
+      connectTimeoutMs: opts.connectTimeoutS * 1000,
+      bootWaitMs: opts.bootWaitS * 1000,
+      signal: controller.signal,
+      log: (l) => log(l.split(':')[0], 'connect', l.slice(l.indexOf(':') + 2)),
+    });
+    const p = pool;
+    const code = await withInterrupt(
+      controller,
+      async () => {
+        const round = await runRound(p, {
+          nodes: lab.nodes,
+          clientIp: lab.network.clientIp,
+          service: opts.service ?? lab.service.name,
+          ...(opts.entry ? { entryNode: opts.entry } : {}),
+          requests: opts.requests,
+          sbox: opts.sbox,
+          outDir,
+          signal: controller.signal,
+          log,
+        });
+        if (controller.signal.aborted) throw new AbortError('verify');
+        const t0 = Date.now();
+        // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
+        const { evaluate } = await import('./engine/index');
+        const { writeReports, renderTerminal } = await import('./report/index');
+        const verdict = await evaluate(round);
+        const files = await writeReports(verdict, round, outDir);
+        log('*', 'engine', `verdict ${verdict.ok ? 'PASS' : 'FAIL'} (${Date.now() - t0} ms)`);
+        process.stdout.write(renderTerminal(verdict) + '\n');
+        for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
+        return verdict.exitCode;
+      },
+      () => log('*', 'interrupt', 'stopping captures and closing connections (Ctrl-C again to exit at once)'),
+    );
+    return code;
+  } catch (e) {
+    process.stderr.write(errorLine(e) + '\n');
+    if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
+    return e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError) ? 130 : 2;
+  } finally {
+    await pool?.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`verify: ${(e as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * Pure parsers for Docker CLI output: `docker node ls`, `docker network inspect`,
+ * `docker service inspect`. Tested on the seed's real output (test/fixtures/discovery).
+ */
+
+/** A parse failure that names what was parsed and what was missing. */
+export class ParseError extends Error {
+  constructor(readonly what: string, detail: string) {
+    super(`cannot parse ${what}: ${detail}`);
+    this.name = 'ParseError';
+  }
+}
+
+export interface SwarmNodeRow {
+  readonly id: string;
+  /** Hostname as docker reports it (may carry a domain, e.g. `centos7-10.localdomain`). */
+  readonly hostname: string;
+  readonly status: string;
+  readonly availability: string;
+  /** `Leader`, `Reachable`, `Unreachable` or empty for workers. */
+  readonly managerStatus: string;
+  readonly engineVersion: string;
+  /** The row marked `*`: the node the command ran on. */
+  readonly self: boolean;
+}
+
+/** Parse the default table of `docker node ls` by the header's column offsets. */
+export function parseNodeLs(text: string): SwarmNodeRow[] {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const header = lines.findIndex((l) => /^ID\s+HOSTNAME\s+STATUS/.test(l));
+  if (header < 0) throw new ParseError('docker node ls', 'no "ID HOSTNAME STATUS" header');
+  const h = lines[header];
+  const cols = ['HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS', 'ENGINE VERSION'].map((c) => h.indexOf(c));
+  if (cols.some((c) => c < 0)) throw new ParseError('docker node ls', `header lacks a column: ${h.trim()}`);
+  const cut = (l: string, i: number): string => l.slice(cols[i], i + 1 < cols.length ? cols[i + 1] : undefined).trim();
+  return lines.slice(header + 1).map((l) => {
+    const idPart = l.slice(0, cols[0]).trim();
+    const self = /\*\s*$/.test(idPart);
+    return {
+      id: idPart.replace(/\s*\*\s*$/, ''),
+      hostname: cut(l, 0),
+      status: cut(l, 1),
+      availability: cut(l, 2),
+      managerStatus: cut(l, 3),
+      engineVersion: cut(l, 4),
+      self,
+    };
+  });
+}
+
+export interface NetworkEndpoint {
+  /** Key in `Containers`: a container id, or `ingress-sbox`. */
+  readonly key: string;
+  /** Endpoint name: for tasks `<service>.<slot>.<task id>`; `ingress-endpoint` / `gateway_ingress-sbox` for the sbox. */
+  readonly name: string;
+  readonly ip: string;
+  readonly prefix: number;
+  readonly mac: string;
+}
+
+export interface NetworkInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  /** VXLAN ids (overlay networks). */
+  readonly vnis: number[];
+  readonly peers: Array<{ readonly name: string; readonly ip: string }>;
+  /** Endpoints on the node where inspect ran (local containers plus the sbox). */
+  readonly endpoints: NetworkEndpoint[];
+}
+
+/** Parse `docker network inspect <net>` (a JSON array with one network). */
+export function parseNetworkInspect(json: string): NetworkInfo {
+  let arr: unknown;
+  try {
+    arr = JSON.parse(json);
+  } catch (e) {
+    throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
+  }
+  const n = (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+  if (!n || typeof n.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
+  const cfg = (n.IPAM?.Config ?? []).find((c: any) => typeof c?.Subnet === 'string' && c.Subnet.includes('.'));
+  if (!cfg) throw new ParseError(`docker network inspect ${n.Name}`, 'no IPv4 IPAM config (Subnet)');
+  const vxlan = String(n.Options?.['com.docker.network.driver.overlay.vxlanid_list'] ?? '');
+  const endpoints: NetworkEndpoint[] = Object.entries((n.Containers ?? {}) as Record<string, any>).map(([key, c]) => {
+    const [ip, prefix] = String(c.IPv4Address ?? '').split('/');
+    return { key, name: String(c.Name ?? ''), ip, prefix: Number(prefix), mac: String(c.MacAddress ?? '').toLowerCase() };
+  });
+  return {
+    id: n.Id,
+    name: String(n.Name),
+    driver: String(n.Driver),
+    subnet: cfg.Subnet,
+    gateway: String(cfg.Gateway ?? ''),
+    vnis: vxlan ? vxlan.split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v)) : [],
+    peers: ((n.Peers ?? []) as any[]).map((p) => ({ name: String(p.Name), ip: String(p.IP) })),
+    endpoints,
+  };
+}
+
+export interface TaskEndpoint {
+  readonly containerId: string;
+  readonly service: string;
+  readonly slot: number;
+  readonly taskId: string;
+  readonly ip: string;
+  readonly mac: string;
+}
+
+/** Task endpoints of `service` among a network's endpoints (names `<service>.<slot>.<task id>`). */
+export function taskEndpoints(net: NetworkInfo, service: string): TaskEndpoint[] {
+  const out: TaskEndpoint[] = [];
+  for (const e of net.endpoints) {
+    const m = /^(.+)\.(\d+)\.([a-z0-9]{25})$/.exec(e.name);
+    if (!m || m[1] !== service) continue;
+    out.push({ containerId: e.key, service: m[1], slot: Number(m[2]), taskId: m[3], ip: e.ip, mac: e.mac });
+  }
+  return out.sort((a, b) => a.slot - b.slot);
+}
+
+/** The ingress-sbox endpoint (`Containers["ingress-sbox"]`) of a network, if present. */
+export function sboxEndpoint(net: NetworkInfo): NetworkEndpoint | undefined {
+  return net.endpoints.find((e) => e.key === 'ingress-sbox');
+}
+
+export interface ServiceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly replicas?: number;
+  readonly ports: Array<{ readonly protocol: string; readonly targetPort: number; readonly publishedPort: number; readonly publishMode: string }>;
+  readonly endpointMode: string;
+  /** VIPs per network id (address without prefix). */
+  readonly vips: Array<{ readonly networkId: string; readonly ip: string }>;
+}
+
+/** Parse `docker service inspect <svc>`. */
+export function parseServiceInspect(json: string): ServiceInfo {
+  let arr: unknown;
+  try {
+    arr = JSON.parse(json);
+  } catch (e) {
+    throw new ParseError('docker service inspect', `not JSON: ${(e as Error).message}`);
+  }
+  const s = (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+  if (!s || typeof s.ID !== 'string') throw new ParseError('docker service inspect', 'no service object with an ID');
+  const ports = ((s.Endpoint?.Ports ?? s.Spec?.EndpointSpec?.Ports ?? []) as any[]).map((p) => ({
+    protocol: String(p.Protocol),
+    targetPort: Number(p.TargetPort),
+    publishedPort: Number(p.PublishedPort),
+    publishMode: String(p.PublishMode ?? 'ingress'),
+  }));
+  return {
+    id: s.ID,
+    name: String(s.Spec?.Name ?? ''),
+    ...(s.Spec?.Mode?.Replicated ? { replicas: Number(s.Spec.Mode.Replicated.Replicas) } : {}),
+    ports,
+    endpointMode: String(s.Endpoint?.Spec?.Mode ?? s.Spec?.EndpointSpec?.Mode ?? 'vip'),
+    vips: ((s.Endpoint?.VirtualIPs ?? []) as any[]).map((v) => ({ networkId: String(v.NetworkID), ip: String(v.Addr).split('/')[0] })),
+  };
+}
+
+/** Lab node name for a docker hostname: exact match, else the part before the first dot. */
+export function matchNodeName(hostname: string, names: readonly string[]): string | undefined {
+  if (names.includes(hostname)) return hostname;
+  const short = hostname.split('.')[0];
+  return names.find((n) => n === short);
+}
