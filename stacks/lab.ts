@@ -54,6 +54,8 @@ export interface ServiceSpec {
   /** User overlay network the service is attached to (the seed's `ol_network`). */
   readonly overlayNetwork: string;
   readonly overlaySubnet: string;
+  /** Controller path of the image tarball for `local:` images; default `.cache/images/web/web.tar`. */
+  readonly imageTarball?: string;
 }
 
 export interface Lab {
