@@ -1,0 +1,364 @@
+/**
+ * `npm run e2e`: the real lab on this machine, end to end.
+ *   toolchain -> images -> host (libvirtd in a netns) -> cdktf deploy (real stacks, provider,
+ *   Ansible) -> node timings -> verify (real captures, engine, reports) -> cdktf destroy -> host down.
+ * Destroy always runs (also after a failure or Ctrl-C) unless --keep-on-failure and a phase failed;
+ * a later run first cleans what an earlier, half-dead run left. Exit 0 only when every phase passed.
+ *
+ *   npm run e2e -- [--flavour debian12-docker20] [--out dir] [--requests n] [--keep-on-failure]
+ *   npm run e2e:clean -- [--flavour ...]   tear down what an earlier run left
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FlavourResult } from './matrix-report';
+import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
+import { IMAGE_NAMES, type ImageName } from './images';
+import { IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import type { RoundVerdict } from '../verify/engine';
+
+const ROOT = path.resolve(__dirname, '..');
+export const FLAVOURS = IMAGE_NAMES.filter((n): n is Exclude<ImageName, 'web'> => n !== 'web');
+
+export interface RunOptions {
+  readonly flavour: string;
+  readonly out: string;
+  readonly requests: number;
+  readonly keepOnFailure: boolean;
+  /** Only tear down what an earlier run of this flavour left (host, domains, state). */
+  readonly cleanOnly: boolean;
+}
+
+/** A phase failed: carries the phase name so the summary and exit line can name it. */
+export class PhaseError extends Error {
+  constructor(readonly phase: string, message: string) {
+    super(message);
+    this.name = 'PhaseError';
+  }
+}
+
+export function parseArgs(argv: readonly string[]): RunOptions {
+  let flavour = 'debian12-docker20';
+  let out = '';
+  let requests = 6;
+  let keepOnFailure = false;
+  let cleanOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (!v || v.startsWith('--')) throw new PhaseError('args', `${a} needs a value`);
+      return v;
+    };
+    if (a === '--flavour') flavour = val();
+    else if (a === '--out') out = val();
+    else if (a === '--requests') requests = Number(val());
+    else if (a === '--keep-on-failure') keepOnFailure = true;
+    else if (a === '--clean') cleanOnly = true;
+    else throw new PhaseError('args', `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--clean]`);
+  }
+  if (!(FLAVOURS as readonly string[]).includes(flavour)) {
+    throw new PhaseError('args', `--flavour ${flavour} is unknown; use one of ${FLAVOURS.join(', ')}`);
+  }
+  if (!Number.isInteger(requests) || requests < 1 || requests > 100) throw new PhaseError('args', '--requests needs an integer 1-100');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return { flavour, out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)), requests, keepOnFailure, cleanOnly };
+}
+
+/** The e2e lab: the seed's addresses and service, on an offline Debian image. */
+export function e2eLabFile(flavour: string): Record<string, unknown> {
+  const short = flavour.replace(/^debian/, 'd').replace(/-docker/, 'k'); // e.g. d12k20
+  return {
+    name: `e2e-${short}`,
+    image: flavour,
+    domainType: 'auto',
+    nodes: [
+      { name: 'node-10', ip: '10.211.55.10', role: 'manager' },
+      { name: 'node-18', ip: '10.211.55.18', role: 'worker' },
+      { name: 'node-22', ip: '10.211.55.22', role: 'worker' },
+    ],
+    // TCG guests: ~1.9 GiB host RSS at 2 GiB; 1.5 GiB leaves room for three on 24 GiB with tests around.
+    memoryMiB: 1536,
+    diskGiB: 8,
+    service: { image: 'local:swarm-lab-web:1' },
+  };
+}
+
+const t0 = Date.now();
+function log(phase: string, msg: string): void {
+  const s = ((Date.now() - t0) / 1000).toFixed(1).padStart(7);
+  process.stdout.write(`[e2e ${s}s] ${phase.padEnd(9)} ${msg}\n`);
+}
+
+let current: { pid: number; phase: string } | undefined;
+let interrupted = false;
+
+/** Run a command with its output streamed (prefixed) and saved to `<out>/<phase>.log`; its own process group so Ctrl-C can end it. */
+function runStep(phase: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, timeoutS: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const logStream = fs.createWriteStream(logFile, { flags: 'a' });
+    logStream.write(`$ ${cmd} ${args.join(' ')}\n`);
+    const child = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    current = { pid: child.pid!, phase };
+    const timer = setTimeout(() => {
+      log(phase, `timed out after ${timeoutS}s; stopping it`);
+      killGroup(child.pid!);
+    }, timeoutS * 1000);
+    const relay = (buf: Buffer): void => {
+      logStream.write(buf);
+      for (const line of buf.toString().split('\n')) if (line.trim()) process.stdout.write(`    ${phase} | ${line}\n`);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new PhaseError(phase, `cannot start ${cmd}: ${e.message}`));
+    });
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      current = undefined;
+      logStream.end();
+      resolve(code ?? (sig ? 130 : 1));
+    });
+  });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 15000).unref();
+}
+
+function toolchainEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const file = path.join(ROOT, '.toolchain', 'env.sh');
+  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm)) env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+  return env;
+}
+
+/** Last lines of a step's log, for the one-line error. */
+function tail(file: string, n = 6): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+interface NodeTiming {
+  readonly node: string;
+  readonly bootToSshdS: number;
+  readonly sshdToDockerS: number;
+}
+
+/** Boot -> sshd and sshd -> dockerd ready from each guest's own monotonic clock (systemd unit activation times). */
+export function parseUnitTimes(node: string, text: string): NodeTiming {
+  const v: Record<string, number> = {};
+  let unit = '';
+  for (const line of text.split('\n')) {
+    const id = /^Id=(.+)$/.exec(line.trim());
+    if (id) unit = id[1];
+    const ts = /^ActiveEnterTimestampMonotonic=(\d+)$/.exec(line.trim());
+    if (ts && unit) v[unit] = Number(ts[1]) / 1e6;
+  }
+  const ssh = v['ssh.service'] ?? v['sshd.service'];
+  const docker = v['docker.service'];
+  if (!ssh || !docker) throw new Error(`${node}: unit times missing (ssh ${ssh}, docker ${docker}) in: ${text.slice(0, 200)}`);
+  return { node, bootToSshdS: round1(ssh), sshdToDockerS: round1(docker - ssh) };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
+  const p = labPaths(lab, ROOT);
+  const user = IMAGES[lab.image].sshUser;
+  return lab.nodes.map((n) => {
+    const r = spawnSync('ip', ['netns', 'exec', host.netns, 'ssh', '-i', p.userKey, '-o', `UserKnownHostsFile=${p.knownHosts}`,
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `${user}@${n.ip}`,
+      'systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service'], { encoding: 'utf8', timeout: 30000 });
+    if (r.status !== 0) throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
+    return parseUnitTimes(n.name, r.stdout);
+  });
+}
+
+/** Anything of this lab still alive: the netns, a QEMU for one of its domains, its libvirtd. */
+export function leftovers(lab: Lab, netns: string): string[] {
+  const found: string[] = [];
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (cmd.includes(`guest=${lab.name}-`) || cmd.includes(`.cache/host/${lab.name}/`)) found.push(`pid ${pid}: ${cmd.slice(0, 100)}`);
+  }
+  return found;
+}
+
+export async function runE2e(o: RunOptions): Promise<FlavourResult> {
+  fs.mkdirSync(o.out, { recursive: true });
+  const labFile = path.join(o.out, 'lab.json');
+  fs.writeFileSync(labFile, JSON.stringify(e2eLabFile(o.flavour), null, 2) + '\n');
+  const lab = resolveLab({ file: labFile, env: {} });
+  const timings: Record<string, number> = {};
+  let verdict: RoundVerdict | undefined;
+  let error: FlavourResult['error'];
+  let nodeT: NodeTiming[] | undefined;
+  let host: HostEnv | undefined;
+  let deployed = false;
+  const hostProps = { lab: lab.name, root: ROOT, timeoutS: 300 };
+  const statePath = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
+
+  const phase = async (name: string, fn: () => Promise<void> | void): Promise<void> => {
+    if (interrupted) throw new PhaseError(name, 'interrupted (Ctrl-C) before this phase');
+    log(name, 'start');
+    const s = Date.now();
+    try {
+      await fn();
+    } finally {
+      timings[name] = round1((Date.now() - s) / 1000);
+    }
+    log(name, `done in ${timings[name]}s`);
+  };
+  const step = async (name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutS: number, fix: string): Promise<void> => {
+    const logFile = path.join(o.out, `${name}.log`);
+    const code = await runStep(name, cmd, args, env, logFile, timeoutS);
+    if (code !== 0) throw new PhaseError(name, `${cmd} ${args.slice(0, 6).join(' ')} exited ${code}: ${tail(logFile)} (log: ${logFile}; ${fix})`);
+  };
+
+  log('lab', `${lab.name}: ${lab.nodes.length} nodes, image ${lab.image} (Docker ${lab.dockerVersion}), out ${o.out}`);
+  try {
+    await phase('toolchain', () => step('toolchain', 'bash', ['tools/toolchain.sh'], process.env, 3600, 'see tools/toolchain.sh; needs Go and the Go module proxy'));
+    const baseEnv = { ...process.env, ...toolchainEnv(), CI: '1', SWARM_LAB_FILE: labFile, FORCE_COLOR: '0' };
+    await phase('images', () => step('images', 'bash', ['e2e/images/build.sh', o.flavour, 'web'], baseEnv, 3600, 'see e2e/images/build.sh'));
+    await phase('cleanup', () => {
+      // A half-dead earlier run: its host goes down whole (domains, networks, pools, daemons, netns);
+      // the state that described it is then stale and goes too.
+      hostDown(hostProps);
+      for (const f of [statePath, `${statePath}.backup`]) fs.rmSync(f, { force: true });
+    });
+    await phase('host', () => {
+      host = hostUp(hostProps);
+      log('host', `netns ${host.netns}, ${host.libvirtUri}, pool ${host.pool}`);
+    });
+    const env = { ...baseEnv, ...hostProcessEnv(host!) };
+    const inNs = (args: string[]): string[] => ['netns', 'exec', host!.netns, ...args];
+    await phase('deploy', async () => {
+      deployed = true;
+      await step('deploy', 'ip', inNs(['npx', 'cdktf', 'deploy', '--auto-approve', '--skip-provider-lock', lab.name]), env, 3600,
+        'the lab is destroyed next; rerun with --keep-on-failure to inspect it (virsh console, .cache/host/<lab>/log)');
+    });
+    timings['lab-up'] = timings.deploy;
+    await phase('client', () => addClientAddress({ ...hostProps, network: lab.network.name, address: `${lab.network.clientIp}/${lab.network.cidr.split('/')[1]}` }));
+    await phase('timings', () => {
+      nodeT = nodeTimings(lab, host!);
+      for (const t of nodeT) log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
+      const slowest = Math.max(...nodeT.map((t) => t.bootToSshdS + t.sshdToDockerS));
+      log('timings', `lab up (deploy incl. Ansible) ${timings['lab-up']}s vs slowest node's own boot->dockerd ${round1(slowest)}s`);
+    });
+    const verifyOut = path.join(o.out, 'verify');
+    await phase('verify', async () => {
+      const logFile = path.join(o.out, 'verify.log');
+      const code = await runStep('verify', 'ip', inNs(['node', '-r', 'ts-node/register/transpile-only', 'verify/cli.ts', '--out', verifyOut, '--requests', String(o.requests)]), env, logFile, 900);
+      const vj = path.join(verifyOut, 'verdict.json');
+      if (fs.existsSync(vj)) verdict = (JSON.parse(fs.readFileSync(vj, 'utf8')) as { verdict: RoundVerdict }).verdict;
+      if (code !== 0) throw new PhaseError('verify', `verify exited ${code}${verdict ? ` (verdict ${verdict.ok ? 'PASS' : 'FAIL'})` : ''}: ${tail(logFile, 3)}; reports in ${verifyOut}`);
+    });
+  } catch (e) {
+    const pe = e instanceof PhaseError ? e : new PhaseError('runner', (e as Error).message);
+    error = { phase: pe.phase, message: pe.message.split('\n')[0] };
+    log(pe.phase, `FAILED: ${error.message}`);
+  } finally {
+    const keep = o.keepOnFailure && error !== undefined;
+    if (keep) {
+      log('destroy', `kept (--keep-on-failure): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`);
+    } else {
+      try {
+        await phase('destroy', async () => {
+          if (deployed && host) {
+            const code = await runStep('destroy', 'ip', ['netns', 'exec', host.netns, 'npx', 'cdktf', 'destroy', '--auto-approve', '--skip-provider-lock', lab.name],
+              { ...process.env, ...toolchainEnv(), CI: '1', SWARM_LAB_FILE: labFile, SWARM_LAB_PROVISION: '0', FORCE_COLOR: '0', ...hostProcessEnv(host) },
+              path.join(o.out, 'destroy.log'), 900);
+            if (code !== 0) log('destroy', `cdktf destroy exited ${code}; host teardown removes what is left (see ${path.join(o.out, 'destroy.log')})`);
+          }
+          hostDown(hostProps);
+          fs.rmSync(statePath, { force: true });
+          fs.rmSync(`${statePath}.backup`, { force: true });
+          const left = leftovers(lab, `swl-${lab.name}`);
+          if (left.length) throw new PhaseError('destroy', `left behind: ${left.join('; ')}`);
+          log('destroy', 'nothing left: no domain, network, pool, namespace or process of this lab');
+        });
+      } catch (e) {
+        const msg = (e as Error).message.split('\n')[0];
+        log('destroy', `FAILED: ${msg}`);
+        error ??= { phase: 'destroy', message: msg };
+      }
+    }
+  }
+  const result: FlavourResult = {
+    flavour: o.flavour,
+    image: lab.image,
+    engineVersion: lab.dockerVersion,
+    ...(verdict ? { verdict } : {}),
+    ...(error ? { error } : {}),
+    timings,
+    ...(nodeT ? { nodeTimings: nodeT } : {}),
+  };
+  fs.writeFileSync(path.join(o.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+async function main(): Promise<number> {
+  let o: RunOptions;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`e2e: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const onSignal = (sig: string): void => {
+    if (interrupted) return;
+    interrupted = true;
+    log('signal', `${sig}: stopping ${current ? `${current.phase} (pid ${current.pid})` : 'the run'}; destroy still runs`);
+    if (current) killGroup(current.pid);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  if (o.cleanOnly) {
+    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) as never });
+    hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
+    const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
+    for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });
+    const left = leftovers(lab, `swl-${lab.name}`);
+    process.stdout.write(left.length ? `e2e clean ${lab.name}: left behind: ${left.join('; ')}\n` : `e2e clean ${lab.name}: nothing left\n`);
+    return left.length ? 1 : 0;
+  }
+  const r = await runE2e(o);
+  const total = round1((Date.now() - t0) / 1000);
+  const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${v}s`).join(', ');
+  if (r.error) {
+    process.stdout.write(`e2e ${o.flavour}: FAILED in ${r.error.phase} after ${total}s (${phases})\n  ${r.error.message}\n  result: ${path.join(o.out, 'result.json')}\n`);
+    return 1;
+  }
+  process.stdout.write(`e2e ${o.flavour}: PASS in ${total}s (${phases})\n  reports: ${path.join(o.out, 'verify')}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then((c) => process.exit(c), (e) => {
+    process.stderr.write(`e2e: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
