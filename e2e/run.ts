@@ -145,10 +145,16 @@ function toolchainEnv(): Record<string, string> {
   return env;
 }
 
-/** Last lines of a step's log, for the one-line error. */
+/** The telling lines of a step's log for the one-line error: Ansible's `fatal:`, Terraform's `Error:`, else the last lines. */
+export function failureLines(text: string, n = 6): string {
+  const lines = text.trim().split('\n');
+  const telling = lines.filter((l) => /fatal: \[|FAILED!|\bError: |error: /.test(l)).map((l) => l.replace(/^.*\(local-exec\): /, '').trim());
+  return (telling.length ? telling.slice(0, 3) : lines.slice(-n)).map((l) => l.slice(0, 400)).join(' | ');
+}
+
 function tail(file: string, n = 6): string {
   try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join(' | ');
+    return failureLines(fs.readFileSync(file, 'utf8'), n);
   } catch {
     return '';
   }

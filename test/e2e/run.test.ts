@@ -1,0 +1,45 @@
+import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseUnitTimes, PhaseError } from '../../e2e/run';
+import { resolveLab } from '../../stacks/lab';
+
+describe('e2e runner', () => {
+  test('every flavour gets a valid lab on the seed addresses, with its own name and the image Docker version', () => {
+    const names = new Set<string>();
+    for (const f of FLAVOURS) {
+      const lab = resolveLab({ env: {}, context: e2eLabFile(f) as never });
+      names.add(lab.name);
+      expect(lab.image).toBe(f);
+      expect(lab.nodes.map((n) => n.ip)).toEqual(['10.211.55.10', '10.211.55.18', '10.211.55.22']);
+      expect(lab.service.image).toBe('local:swarm-lab-web:1');
+      expect(lab.service.publishedPort).toBe(9090);
+    }
+    expect(names.size).toBe(FLAVOURS.length);
+    expect(resolveLab({ env: {}, context: e2eLabFile('debian13-docker26') as never }).dockerVersion).toBe('26.1.5');
+  });
+
+  test('arguments: unknown flavour and option are refused with the allowed values', () => {
+    expect(parseArgs(['--flavour', 'debian13-docker26', '--keep-on-failure']).keepOnFailure).toBe(true);
+    expect(() => parseArgs(['--flavour', 'centos7.9'])).toThrow(/--flavour centos7.9 is unknown; use one of debian12-docker20/);
+    expect(() => parseArgs(['--bogus'])).toThrow(PhaseError);
+    expect(() => parseArgs(['--requests', '0'])).toThrow(/1-100/);
+  });
+
+  test('node timings come from systemd activation times on the guest clock', () => {
+    const out = [
+      'Id=ssh.service', 'ActiveEnterTimestampMonotonic=38712345', '',
+      'Id=docker.service', 'ActiveEnterTimestampMonotonic=62712345', '',
+    ].join('\n');
+    expect(parseUnitTimes('node-10', out)).toEqual({ node: 'node-10', bootToSshdS: 38.7, sshdToDockerS: 24 });
+    expect(() => parseUnitTimes('node-18', 'Id=ssh.service\nActiveEnterTimestampMonotonic=0\n')).toThrow(/node-18: unit times missing/);
+  });
+
+  test('a failed deploy names the Ansible task error, not the progress noise', () => {
+    const log = [
+      'e2e  terraform_data.ansible_run (ansible/run) (local-exec): TASK [service : Load] ****',
+      'e2e  terraform_data.ansible_run (ansible/run) (local-exec): fatal: [node-10 -> localhost]: FAILED! => {"msg": "non-zero return code"}',
+      '0 Stacks deploying     1 Stack done',
+      'Invoking Terraform CLI failed with exit code 1',
+    ].join('\n');
+    expect(failureLines(log)).toMatch(/^fatal: \[node-10 -> localhost\]: FAILED!/);
+    expect(failureLines('a\nb\nc', 2)).toBe('b | c');
+  });
+});
