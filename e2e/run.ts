@@ -227,8 +227,8 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
   const hostProps = { lab: lab.name, root: ROOT, timeoutS: 300 };
   const statePath = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
 
-  const phase = async (name: string, fn: () => Promise<void> | void): Promise<void> => {
-    if (interrupted) throw new PhaseError(name, 'interrupted (Ctrl-C) before this phase');
+  const phase = async (name: string, fn: () => Promise<void> | void, always = false): Promise<void> => {
+    if (interrupted && !always) throw new PhaseError(name, 'interrupted (Ctrl-C) before this phase');
     log(name, 'start');
     const s = Date.now();
     try {
@@ -305,7 +305,7 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
           const left = leftovers(lab, `swl-${lab.name}`);
           if (left.length) throw new PhaseError('destroy', `left behind: ${left.join('; ')}`);
           log('destroy', 'nothing left: no domain, network, pool, namespace or process of this lab');
-        });
+        }, true);
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
         log('destroy', `FAILED: ${msg}`);

@@ -5,10 +5,12 @@
  * the first host of `managers` initialises the swarm. Rendered with YAML 1.1 quoting because
  * Ansible reads it with PyYAML (an unquoted `off` would become false).
  */
+import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
 import { imageOf, type Lab, type LabPaths, type NodeRole } from './lab';
 import { writeFileAtomic } from './keys';
+import { shortHash } from './names';
 
 export interface InventoryHost {
   readonly ansible_host: string;
@@ -54,6 +56,10 @@ export function inventoryDoc(lab: Lab, paths: LabPaths, root = process.cwd()): I
     ansible_ssh_private_key_file: paths.userKey,
     ansible_ssh_common_args:
       `-o UserKnownHostsFile=${paths.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+    // ssh multiplexing sockets are keyed by user@host:port only, so two labs on the same
+    // addresses (each in its own netns) would share a master connection and one lab's playbook
+    // would run on the other's VMs. One control dir per lab dir; short, for the 108-byte socket limit.
+    ansible_control_path_dir: path.join(os.tmpdir(), `swl-cp-${shortHash(paths.dir)}`),
     lab_name: lab.name,
     lab_nic: lab.network.nic,
     image_family: image.family,

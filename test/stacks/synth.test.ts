@@ -166,6 +166,16 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
     expect(sw.workers.hosts['centos7-22']).toEqual({ ansible_host: '10.211.55.22', node_ip: '10.211.55.22', swarm_role: 'worker' });
   });
 
+  test('inventory: each lab dir gets its own ssh control dir, so labs on the same addresses never share a master connection', () => {
+    const mine = parse(fs.readFileSync(labPaths(s.lab).inventory, 'utf8')).all.vars.ansible_control_path_dir;
+    const other = synthLab({ name: 'other-lab' });
+    const theirs = parse(fs.readFileSync(labPaths(other.lab).inventory, 'utf8')).all.vars.ansible_control_path_dir;
+    expect(mine).toMatch(/swl-cp-[0-9a-f]{12}$/);
+    expect(theirs).not.toBe(mine);
+    // Room under the 108-byte unix socket limit for ssh's %C (40 hex chars) plus a separator.
+    expect(mine.length + 41).toBeLessThan(108);
+  });
+
   test('synth again reuses the keys: same fingerprints, same seed volumes', () => {
     const again = Testing.synth(new LabStack(Testing.app(), s.lab.name, { lab: s.lab, root: REPO_ROOT, domainType: 'qemu' }));
     const tf2 = JSON.parse(again);
