@@ -13,6 +13,7 @@ import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/la
 import { loadLabPins } from './hostkeys';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
+import type { RoundData } from './model';
 
 export interface CliOptions {
   labFile?: string;
@@ -114,6 +115,31 @@ export function readUserKey(lab: Lab): string {
   }
 }
 
+export interface TranscriptEntry {
+  readonly node: string;
+  readonly command: string;
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `round.json` (the engine's whole input, pcap paths relative to the report dir, so the engine can
+ * be re-run on it anywhere) and `transcript.json` (every command and what the node answered).
+ */
+export function writeRoundFiles(outDir: string, round: RoundData, transcript: readonly TranscriptEntry[]): void {
+  const rel = { ...round, captures: round.captures.map((c) => ({ ...c, file: path.relative(outDir, c.file) })) };
+  fs.writeFileSync(path.join(outDir, 'round.json'), JSON.stringify(rel, null, 2) + '\n');
+  fs.writeFileSync(path.join(outDir, 'transcript.json'), JSON.stringify(transcript, null, 2) + '\n');
+}
+
+/** Read a saved `round.json` back, pcap paths made absolute again. */
+export function readRoundFile(file: string): RoundData {
+  const dir = path.dirname(path.resolve(file));
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as RoundData;
+  return { ...r, captures: r.captures.map((c) => ({ ...c, file: path.resolve(dir, c.file) })) };
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions;
   try {
@@ -140,6 +166,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     fs.mkdirSync(outDir, { recursive: true });
     const user = opts.user ?? imageOf(lab).sshUser;
     log('*', 'lab', `${lab.name}: ${lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}; user ${user}; reports -> ${outDir}`);
+    const transcript: TranscriptEntry[] = [];
     pool = new SshPool(lab.nodes.map((n) => ({ node: n.name, host: n.ip })), {
       user,
       privateKey: readUserKey(lab),
@@ -149,6 +176,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       bootWaitMs: opts.bootWaitS * 1000,
       signal: controller.signal,
       log: (l) => log(l.split(':')[0], 'connect', l.slice(l.indexOf(':') + 2)),
+      // What each node answered, saved beside the report: the raw input of discovery and state checks.
+      onExec: (node, command, r) => transcript.push({ node, command, code: r.code, stdout: r.stdout, stderr: r.stderr }),
     });
     const p = pool;
     const code = await withInterrupt(
@@ -166,6 +195,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           log,
         });
         if (controller.signal.aborted) throw new AbortError('verify');
+        writeRoundFiles(outDir, round, transcript);
         const t0 = Date.now();
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');

@@ -41,6 +41,8 @@ export interface SshPoolProps {
   readonly dial?: Dialer;
   /** Progress lines (connect attempts, retries). */
   readonly log?: (line: string) => void;
+  /** Sees every finished command (node, command as given, result): the CLI's transcript of what discovery read. */
+  readonly onExec?: (node: string, command: string, result: ExecResult) => void;
 }
 
 export interface ExecOptions {
@@ -139,7 +141,7 @@ export class SshPool {
   private readonly conns = new Map<string, Promise<Conn>>();
   private readonly channels = new Set<ClientChannel>();
   private closed = false;
-  private readonly p: Required<Omit<SshPoolProps, 'signal' | 'dial' | 'log'>> & Pick<SshPoolProps, 'signal' | 'dial' | 'log'>;
+  private readonly p: Required<Omit<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>> & Pick<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>;
 
   constructor(targets: readonly SshTarget[], props: SshPoolProps) {
     for (const t of targets) this.targets.set(t.node, t);
@@ -345,6 +347,7 @@ export class SshPool {
         });
       });
     });
+    this.p.onExec?.(node, command, res);
     if (check && res.code !== 0) {
       const hint = res.code === 1 && /sudo: a password is required/.test(res.stderr) ? ' (passwordless sudo needed for the lab user)' : '';
       throw new RemoteCommandError(node, t.host, command, res.code, res.stdout, res.stderr, `exited ${res.code}${hint}`);
