@@ -1,7 +1,7 @@
 /**
  * `npm run e2e`: the real lab on this machine, end to end.
  *   toolchain -> images -> host (libvirtd in a netns) -> cdktf deploy (real stacks, provider,
- *   Ansible) -> node timings -> verify (real captures, engine, reports) -> cdktf destroy -> host down.
+ *   Ansible) -> node timings -> second playbook run (must change nothing) -> verify (real captures, engine, reports) -> cdktf destroy -> host down.
  * Destroy always runs (also after a failure or Ctrl-C) unless --keep-on-failure and a phase failed;
  * a later run first cleans what an earlier, half-dead run left. Exit 0 only when every phase passed.
  *
@@ -160,6 +160,23 @@ function tail(file: string, n = 6): string {
   }
 }
 
+export interface RecapLine {
+  readonly host: string;
+  readonly ok: number;
+  readonly changed: number;
+  readonly failed: number;
+  readonly unreachable: number;
+}
+
+/** Ansible's PLAY RECAP lines: `node-10 : ok=42 changed=0 unreachable=0 failed=0 ...`. */
+export function parseRecap(text: string): RecapLine[] {
+  const out: RecapLine[] = [];
+  for (const m of text.matchAll(/^\s*(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    out.push({ host: m[1], ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) });
+  }
+  return out;
+}
+
 interface NodeTiming {
   readonly node: string;
   readonly bootToSshdS: number;
@@ -273,6 +290,18 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       for (const t of nodeT) log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
       const slowest = Math.max(...nodeT.map((t) => t.bootToSshdS + t.sshdToDockerS));
       log('timings', `lab up (deploy incl. Ansible) ${timings['lab-up']}s vs slowest node's own boot->dockerd ${round1(slowest)}s`);
+    });
+    await phase('reprovision', async () => {
+      // The playbook's idempotency, on the real lab: a second run must change nothing.
+      const logFile = path.join(o.out, 'reprovision.log');
+      const code = await runStep('reprovision', 'bash', ['scripts/provision.sh'], env, logFile, 1800);
+      const recap = parseRecap(fs.readFileSync(logFile, 'utf8'));
+      for (const r of recap) log('reprovision', `recap ${r.host}: ok=${r.ok} changed=${r.changed} failed=${r.failed}`);
+      if (code !== 0) throw new PhaseError('reprovision', `second playbook run exited ${code}: ${tail(logFile)} (log: ${logFile})`);
+      const changed = recap.filter((r) => r.changed > 0);
+      if (!recap.length || changed.length) {
+        throw new PhaseError('reprovision', `second playbook run is not idempotent: ${changed.map((r) => `${r.host} changed=${r.changed}`).join(', ') || 'no PLAY RECAP'}; see the changed tasks in ${logFile}`);
+      }
     });
     const verifyOut = path.join(o.out, 'verify');
     await phase('verify', async () => {

@@ -1,4 +1,4 @@
-import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseUnitTimes, PhaseError } from '../../e2e/run';
+import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseRecap, parseUnitTimes, PhaseError } from '../../e2e/run';
 import { resolveLab } from '../../stacks/lab';
 
 describe('e2e runner', () => {
@@ -41,5 +41,20 @@ describe('e2e runner', () => {
     ].join('\n');
     expect(failureLines(log)).toMatch(/^fatal: \[node-10 -> localhost\]: FAILED!/);
     expect(failureLines('a\nb\nc', 2)).toBe('b | c');
+  });
+});
+
+describe('idempotency recap', () => {
+  test('PLAY RECAP lines are read per host', () => {
+    const text = [
+      'PLAY RECAP *********************************************************************',
+      'node-10                    : ok=71   changed=0    unreachable=0    failed=0    skipped=45   rescued=0    ignored=0',
+      'node-18                    : ok=42   changed=2    unreachable=0    failed=0    skipped=13   rescued=0    ignored=0',
+    ].join('\n');
+    expect(parseRecap(text)).toEqual([
+      { host: 'node-10', ok: 71, changed: 0, unreachable: 0, failed: 0 },
+      { host: 'node-18', ok: 42, changed: 2, unreachable: 0, failed: 0 },
+    ]);
+    expect(parseRecap('no recap here')).toEqual([]);
   });
 });
