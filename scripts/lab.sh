@@ -9,10 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund
-fi
+# shellcheck source=npm-deps.sh
+source scripts/npm-deps.sh
 lock=()
 if [ "${SWARM_LAB_SYSTEM_TF:-0}" = 1 ]; then
   command -v tofu >/dev/null || command -v terraform >/dev/null ||
