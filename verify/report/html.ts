@@ -80,7 +80,7 @@ th{background:#f6f8fa}td.st{white-space:nowrap;font-weight:600}pre{font-size:12p
 .diagram{overflow-x:auto;border:1px solid #d0d7de;border-radius:6px}.broken{border-left:5px solid #cf222e;background:#fff1f0;padding:8px 12px;margin:8px 0}
 .note{color:#9a6700}.legend span{display:inline-block;margin-right:16px}.legend i{display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:5px;vertical-align:middle}
 </style></head><body>
-<header><h1>${e(word)} — ingress routing mesh</h1><p>${e(v.summary)}</p><p>engine ${e(v.engineVersion || '?')} · profile ${e(v.profile)} · exit code ${v.exitCode} · ${e(v.distribution.detail)}</p></header>
+<header><h1>${e(word)} — ingress routing mesh</h1><p>${e(v.summary)}</p><p>engine ${e(v.engineVersion || '?')} · profile ${e(v.profile)} · exit code ${v.exitCode}${v.ok ? "" : ` · ${e(v.distribution.detail)}`}</p></header>
 <main>
 <p class="legend">${(Object.keys(COLOR) as HopStatus[]).map((s) => `<span><i style="background:${COLOR[s]}"></i>${e(s)}</span>`).join('')}<span>● packet seen at a capture point</span><span>■ state (rules, tables)</span><span style="color:#0969da">── request</span><span style="color:#8250df">- - reply</span></p>
 ${classes}
