@@ -207,7 +207,9 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
   const anyLink = v.state.find((c) => c.id === checkId.vxlanLink(c.node));
   const link = anyLink && /vxlan id (\d+) dstport (\d+)/.exec(anyLink.expected);
   if (link) { add('ingress VNI', link[1]); add('VXLAN UDP port', link[2]); }
-  add('task IPs (node)', Object.keys(v.distribution.counts).join(', ') || NONE);
+  // Which address lands on which node is decided per run (task creation order), not by the
+  // version: compare the set of task addresses only.
+  add('task IPs', Object.keys(v.distribution.counts).map((k) => k.split(' ')[0]).sort().join(', ') || NONE);
   // Counts, not the order: where IPVS's round robin starts differs from run to run.
   const variants = new Map<string, number>();
   for (const q of v.requests) variants.set(q.variant ?? 'unknown', (variants.get(q.variant ?? 'unknown') ?? 0) + 1);
@@ -235,7 +237,8 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
     const vx = get(checkId.vxlanLink(n));
     if (vx) add(`${n} vxlan0`, vx.status === 'ok' ? vx.seen : bad(vx));
     const fdb = get(checkId.fdb(n));
-    if (fdb) add(`${n} vxlan0 fdb`, fdb.status === 'ok' ? fdb.expected : bad(fdb));
+    // The MAC -> node pairs are per run too; what a version could change is whether the fdb maps them.
+    if (fdb) add(`${n} vxlan0 fdb`, fdb.status === 'ok' ? `${fdb.expected.split(', ').length} remote task MAC(s) -> their node IPs` : bad(fdb));
     // Container ids change every run: the REDIRECT is keyed by the task address instead.
     const redirects = v.state.filter((c) => c.node === n && c.id.startsWith(`${n}:task-redirect:`));
     if (redirects.length) {
