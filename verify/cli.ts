@@ -7,6 +7,7 @@
  * On this machine the lab lives in a network namespace: run it as
  * `ip netns exec <lab ns> npm run verify` (see e2e/).
  */
+import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
@@ -154,6 +155,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const log = progress();
   const controller = new AbortController();
+  // Every in-flight command listens on the signal (dozens at once across nodes), each removed when done.
+  setMaxListeners(256, controller.signal);
   let pool: SshPool | undefined;
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
