@@ -201,6 +201,7 @@ export function parseUnitTimes(node: string, text: string): NodeTiming {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
+/** OpenSSH under `ip netns exec`: the runner itself lives in the root namespace, where lab addresses must not be dialled. */
 function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
   const p = labPaths(lab, ROOT);
   const user = IMAGES[lab.image].sshUser;

@@ -11,20 +11,14 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # shellcheck source=npm-deps.sh
 source scripts/npm-deps.sh
-lock=()
-if [ "${SWARM_LAB_SYSTEM_TF:-0}" = 1 ]; then
-  command -v tofu >/dev/null || command -v terraform >/dev/null ||
-    { echo "swarm-lab: SWARM_LAB_SYSTEM_TF=1 but neither tofu nor terraform is on PATH" >&2; exit 1; }
-else
-  step "toolchain (OpenTofu + libvirt provider from source, cached)"
-  bash tools/toolchain.sh
-  # shellcheck source=/dev/null
-  source .toolchain/env.sh
-  # cdktf's provider lock asks the public registry; the local mirror has what we need.
-  lock=(--skip-provider-lock)
-fi
+step "toolchain (OpenTofu + libvirt provider, cached; or SWARM_LAB_SYSTEM_TF=1)"
+# shellcheck source=tf-env.sh
+source scripts/tf-env.sh
 export CI="${CI:-1}" FORCE_COLOR=0
+node -r ts-node/register/transpile-only -e '
+  try { require("./stacks/preflight").checkLibvirtSocket(require("./stacks/lab").resolveLab()); }
+  catch (e) { console.error(`swarm-lab: ${e.message}`); process.exit(1); }'
 step "deploy (cdktf deploy: network, volumes, domains, then Ansible)"
-npx cdktf deploy --auto-approve "${lock[@]}"
+npx cdktf deploy --auto-approve "${TF_LOCK_ARGS[@]}"
 step "verify (discovery, captures, engine, reports)"
 npm run -s verify -- "$@"

@@ -29,6 +29,20 @@ export function checkControllerTools(): void {
   findIsoTool();
 }
 
+/**
+ * A local libvirt URI whose socket is absent: say so before the provider fails deep in a plan.
+ * Run by scripts/lab.sh before deploy (not at synth: synth needs no libvirtd).
+ */
+export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs.existsSync): void {
+  const m = /^qemu(?:\+unix)?:\/\/\/(system|session)(?:\?(.*))?$/.exec(lab.libvirtUri);
+  if (!m) return; // remote URIs (qemu+ssh, qemu+tcp) are checked by the provider
+  const socket = new URLSearchParams(m[2] ?? '').get('socket') ??
+    (m[1] === 'system' ? '/var/run/libvirt/libvirt-sock' : path.join(process.env.XDG_RUNTIME_DIR ?? '/run/user/0', 'libvirt', 'libvirt-sock'));
+  if (!exists(socket)) {
+    throw new Error(`libvirtUri ${lab.libvirtUri}: no libvirtd socket at ${socket}; start libvirtd (systemctl start libvirtd, or e2e/host/up.sh for a private one) or set SWARM_LAB_LIBVIRT_URI`);
+  }
+}
+
 export function preflight(lab: Lab, root: string): void {
   checkControllerTools();
   checkLocalImageFiles(lab, root);

@@ -64,3 +64,17 @@ describe('preflight', () => {
     }
   });
 });
+
+describe('libvirt socket preflight (npm run lab, before deploy)', () => {
+  const { checkLibvirtSocket } = require('../../stacks/preflight') as typeof import('../../stacks/preflight');
+  const { resolveLab } = require('../../stacks/lab') as typeof import('../../stacks/lab');
+  test('a local URI without its socket names the socket and the fix', () => {
+    const lab = resolveLab({ env: {} });
+    expect(() => checkLibvirtSocket(lab, () => false)).toThrow(/no libvirtd socket at \/var\/run\/libvirt\/libvirt-sock; start libvirtd/);
+    const custom = resolveLab({ env: { SWARM_LAB_LIBVIRT_URI: 'qemu:///system?socket=/tmp/x/libvirt-sock' } });
+    expect(() => checkLibvirtSocket(custom, (p) => p === '/tmp/x/libvirt-sock')).not.toThrow();
+    expect(() => checkLibvirtSocket(custom, () => false)).toThrow(/\/tmp\/x\/libvirt-sock/);
+    const remote = resolveLab({ env: { SWARM_LAB_LIBVIRT_URI: 'qemu+ssh://host/system' } });
+    expect(() => checkLibvirtSocket(remote, () => false)).not.toThrow();
+  });
+});
