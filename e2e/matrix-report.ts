@@ -12,7 +12,8 @@
  */
 import type { HopStatus, RoundVerdict, StateCheck } from '../verify/engine/types';
 import { checkId } from '../verify/engine/state';
-import { MARK, escapeXml as x, pointLabel, requestClasses, verdictWord, worstHop } from '../verify/report/common';
+import { MARK, pointLabel, requestClasses, verdictWord, worstHop } from '../verify/report/common';
+import { renderJunitXml, type JunitCase } from '../verify/report/junit';
 
 /** One flavour's e2e run, as the e2e runner writes it to `<dir>/<flavour>/result.json`. */
 export interface FlavourResult {
@@ -398,29 +399,12 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
   return out.join('\n');
 }
 
-interface Case { readonly name: string; readonly classname: string; readonly time?: number; readonly failure?: { readonly type: string; readonly text: string }; readonly skipped?: string; readonly out?: string }
+type Case = JunitCase;
 
 /** One testsuite per flavour: its e2e phases, its hops per request class, its state checks, round robin. */
 export function renderMatrixJunit(results: readonly FlavourResult[]): string {
   const suites = results.map((r) => ({ name: r.flavour, cases: flavourCases(r), time: totalSeconds(r.timings) }));
-  const count = (cs: readonly Case[], k: 'failure' | 'skipped') => cs.filter((c) => c[k] !== undefined).length;
-  const all = suites.flatMap((s) => s.cases);
-  const t = (n: number | undefined) => (n ?? 0).toFixed(3);
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="swarm-lab e2e matrix" tests="${all.length}" failures="${count(all, 'failure')}" errors="0" skipped="${count(all, 'skipped')}" time="${t(suites.reduce((a, s) => a + s.time, 0))}">`];
-  for (const s of suites) {
-    lines.push(`  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, 'failure')}" errors="0" skipped="${count(s.cases, 'skipped')}" time="${t(s.time)}">`);
-    for (const c of s.cases) {
-      const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="${t(c.time)}"`;
-      if (c.failure) lines.push(`${open}>`, `      <failure message="${x(c.failure.text.slice(0, 300))}" type="${c.failure.type}">${x(c.failure.text)}</failure>`, '    </testcase>');
-      else if (c.skipped !== undefined) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>');
-      else if (c.out) lines.push(`${open}>`, `      <system-out>${x(c.out)}</system-out>`, '    </testcase>');
-      else lines.push(`${open}/>`);
-    }
-    lines.push('  </testsuite>');
-  }
-  lines.push('</testsuites>', '');
-  return lines.join('\n');
+  return renderJunitXml('swarm-lab e2e matrix', suites);
 }
 
 /** `total` when the runner timed it, else the sum of the phases; `lab-up` is inside deploy, not added. */
