@@ -14,7 +14,7 @@ import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
 import { IMAGE_NAMES, type ImageName } from './images';
-import { IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -72,11 +72,8 @@ export function e2eLabFile(flavour: string): Record<string, unknown> {
     name: `e2e-${short}`,
     image: flavour,
     domainType: 'auto',
-    nodes: [
-      { name: 'node-10', ip: '10.211.55.10', role: 'manager' },
-      { name: 'node-18', ip: '10.211.55.18', role: 'worker' },
-      { name: 'node-22', ip: '10.211.55.22', role: 'worker' },
-    ],
+    // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.
+    nodes: DEFAULT_LAB.nodes.map((n) => ({ ...n, name: `node-${n.ip.split('.')[3]}` })),
     // TCG guests: ~1.9 GiB host RSS at 2 GiB; 1.5 GiB leaves room for three on 24 GiB with tests around.
     memoryMiB: 1536,
     diskGiB: 8,
