@@ -257,31 +257,39 @@ function dialVia(sockPath: string, host: string, port: number, timeoutMs: number
       s.destroy();
       reject(new Error(`connect ${host}:${port}: timed out after ${timeoutMs} ms`));
     }, timeoutMs + 500);
-    const onData = (d: Buffer): void => {
-      head = Buffer.concat([head, d]);
-      const nl = head.indexOf(10);
-      if (nl < 0) return;
-      clearTimeout(timer);
-      s.removeListener('data', onData);
-      s.removeListener('close', onClose);
-      // No pause(): an explicitly paused socket would not resume when http attaches its 'data'
-      // listener; the consumer attaches within this tick, before any further I/O is delivered.
-      const line = head.subarray(0, nl).toString();
-      const rest = head.subarray(nl + 1);
-      const ok = /^OK(?: (\d+))?$/.exec(line);
-      if (ok) {
-        if (rest.length) s.unshift(rest);
-        resolve({ stream: s, ...(ok[1] ? { localPort: Number(ok[1]) } : {}) });
-      } else {
-        s.destroy();
-        reject(new Error(`connect ${host}:${port}: ${line.replace(/^ERR\s*/, '')}`));
+    // The answer line is read in paused mode ('readable' + read()), never with a 'data' listener:
+    // once a socket flows, bytes that came in the same chunk as the answer (e.g. an SSH server's
+    // banner) and are unshifted back sit unseen until more data arrives, and a protocol where the
+    // client waits for that banner stalls. Seen under CPU load in CI.
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = s.read() as Buffer | null) !== null) {
+        head = Buffer.concat([head, chunk]);
+        const nl = head.indexOf(10);
+        if (nl < 0) continue;
+        clearTimeout(timer);
+        s.removeListener('readable', onReadable);
+        s.removeListener('close', onClose);
+        const line = head.subarray(0, nl).toString();
+        const rest = head.subarray(nl + 1);
+        const ok = /^OK(?: (\d+))?$/.exec(line);
+        if (ok) {
+          // Back in front of the buffer; the consumer's first 'data' listener (or the nextTick after
+          // removing 'readable') switches the stream to flowing and delivers it first.
+          if (rest.length) s.unshift(rest);
+          resolve({ stream: s, ...(ok[1] ? { localPort: Number(ok[1]) } : {}) });
+        } else {
+          s.destroy();
+          reject(new Error(`connect ${host}:${port}: ${line.replace(/^ERR\s*/, '')}`));
+        }
+        return;
       }
     };
     const onClose = (): void => {
       clearTimeout(timer);
       reject(new Error(`connect ${host}:${port}: forwarder closed the connection`));
     };
-    s.on('data', onData);
+    s.on('readable', onReadable);
     s.once('error', (e) => {
       clearTimeout(timer);
       reject(e);
