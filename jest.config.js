@@ -6,5 +6,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Harness tests start real sshd/libvirtd in namespaces; give them room.
   testTimeout: 120000,
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 };
