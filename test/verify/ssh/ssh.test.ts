@@ -194,7 +194,8 @@ test('abort stops everything and leaves no remote process behind', async () => {
   const t0 = Date.now();
   ac.abort();
   const errs = await Promise.all(jobs);
-  expect(Date.now() - t0).toBeLessThan(2000);
+  // Far below the 60 s command timeout: abort does not wait for it (loose bound for a loaded CI box).
+  expect(Date.now() - t0).toBeLessThan(5000);
   for (const e of errs) expect(e).toBeInstanceOf(AbortError);
   // New work is refused while aborted.
   await expect(p.exec('h1', 'true')).rejects.toBeInstanceOf(AbortError);
