@@ -71,15 +71,20 @@ export interface NetworkInfo {
   readonly endpoints: NetworkEndpoint[];
 }
 
-/** Parse `docker network inspect <net>` (a JSON array with one network). */
-export function parseNetworkInspect(json: string): NetworkInfo {
+/** The first object of a `docker ... inspect` answer (a JSON array), or undefined when empty. */
+function firstInspected(json: string, command: string): Record<string, any> | undefined {
   let arr: unknown;
   try {
     arr = JSON.parse(json);
   } catch (e) {
-    throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
+    throw new ParseError(command, `not JSON: ${(e as Error).message}`);
   }
-  const n = (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+  return (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+}
+
+/** Parse `docker network inspect <net>` (a JSON array with one network). */
+export function parseNetworkInspect(json: string): NetworkInfo {
+  const n = firstInspected(json, 'docker network inspect');
   if (!n || typeof n.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
   const cfg = (n.IPAM?.Config ?? []).find((c: any) => typeof c?.Subnet === 'string' && c.Subnet.includes('.'));
   if (!cfg) throw new ParseError(`docker network inspect ${n.Name}`, 'no IPv4 IPAM config (Subnet)');
@@ -137,13 +142,7 @@ export interface ServiceInfo {
 
 /** Parse `docker service inspect <svc>`. */
 export function parseServiceInspect(json: string): ServiceInfo {
-  let arr: unknown;
-  try {
-    arr = JSON.parse(json);
-  } catch (e) {
-    throw new ParseError('docker service inspect', `not JSON: ${(e as Error).message}`);
-  }
-  const s = (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+  const s = firstInspected(json, 'docker service inspect');
   if (!s || typeof s.ID !== 'string') throw new ParseError('docker service inspect', 'no service object with an ID');
   const ports = ((s.Endpoint?.Ports ?? s.Spec?.EndpointSpec?.Ports ?? []) as any[]).map((p) => ({
     protocol: String(p.Protocol),
