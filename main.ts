@@ -30,7 +30,12 @@ function main(): void {
   const verdict = resolveDomainType(lab, root);
   // stdout: cdktf shows any stderr of the app as an error.
   process.stdout.write(`swarm-lab: lab ${lab.name}: domain type ${verdict.type} (${verdict.reason})\n`);
-  new LabStack(app, lab.name, { lab, root, domainType: verdict.type, provision: process.env.SWARM_LAB_PROVISION !== '0' });
+  new LabStack(app, lab.name, {
+    lab,
+    root,
+    domainType: verdict.type,
+    provision: process.env.SWARM_LAB_PROVISION !== '0',
+  });
   app.synth();
 }
 

@@ -37,11 +37,16 @@ async function main(): Promise<void> {
     const pins = new HostKeyPins();
     pins.addKnownHosts(fs.readFileSync(h.knownHosts, 'utf8'), h.knownHosts);
     const points = lab.points();
-    console.log(`harness: 3 sshd hosts + overlay in ${setupMs} ms; ${points.length} capture points; ${requests} requests per round`);
+    console.log(
+      `harness: 3 sshd hosts + overlay in ${setupMs} ms; ${points.length} capture points; ${requests} requests per round`,
+    );
     console.log('round  connect  start+listen  traffic  stop  collect  total   (ms)  pcap KiB');
     for (let r = 1; r <= rounds; r++) {
       // A fresh pool per round so `connect` is measured every time.
-      pool = new SshPool(h.hosts.map((x) => ({ node: x.name, host: x.ip })), { user: 'root', privateKey: h.userKey, pins, dial: h.dial });
+      pool = new SshPool(
+        h.hosts.map((x) => ({ node: x.name, host: x.ip })),
+        { user: 'root', privateKey: h.userKey, pins, dial: h.dial },
+      );
       const p = pool;
       const a = Date.now();
       await p.all(p.nodes, (n) => p.connect(n));

@@ -19,13 +19,17 @@ function arg(name: string, def: string): string {
 const source = arg('source', path.join(__dirname, '../test/fixtures/pcap/minilab/centos7-10__host__enp0s5.pcap'));
 const want = Number(arg('packets', '200000'));
 const src = readCapture(fs.readFileSync(source));
-if (src.issue || !src.frames.length) throw new Error(`bench: cannot use ${source}: ${src.issue?.detail ?? 'no frames'}`);
+if (src.issue || !src.frames.length)
+  throw new Error(`bench: cannot use ${source}: ${src.issue?.detail ?? 'no frames'}`);
 
 // Classic pcap, microseconds, the source's link type; frames repeated with advancing timestamps.
 const parts: Buffer[] = [];
 const head = Buffer.alloc(24);
-head.writeUInt32LE(0xa1b2c3d4, 0); head.writeUInt16LE(2, 4); head.writeUInt16LE(4, 6);
-head.writeUInt32LE(262144, 16); head.writeUInt32LE(src.interfaces[0].linkType, 20);
+head.writeUInt32LE(0xa1b2c3d4, 0);
+head.writeUInt16LE(2, 4);
+head.writeUInt16LE(4, 6);
+head.writeUInt32LE(262144, 16);
+head.writeUInt32LE(src.interfaces[0].linkType, 20);
 parts.push(head);
 let n = 0;
 for (let round = 0; n < want; round++) {
@@ -50,7 +54,8 @@ try {
   for (let run = 0; run < 3; run++) {
     const t0 = process.hrtime.bigint();
     const cap = readCapture(fs.readFileSync(file));
-    tcp = 0; vxlan = 0;
+    tcp = 0;
+    vxlan = 0;
     for (const f of cap.frames) {
       const p = decodePacket(f.linkType, f.data);
       if ((p.inner ?? p).tcp) tcp++;
@@ -62,15 +67,24 @@ try {
   }
   const ours = n / (best / 1000);
   console.log(`file: ${file} (${n} packets, ${(size / 1048576).toFixed(1)} MiB; ${tcp} TCP, ${vxlan} in VXLAN)`);
-  console.log(`swarm-lab decode: ${best.toFixed(0)} ms best of 3 -> ${Math.round(ours).toLocaleString('en')} packets/s`);
+  console.log(
+    `swarm-lab decode: ${best.toFixed(0)} ms best of 3 -> ${Math.round(ours).toLocaleString('en')} packets/s`,
+  );
   const t1 = process.hrtime.bigint();
-  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   const tms = Number(process.hrtime.bigint() - t1) / 1e6;
   if (r.error || r.status !== 0) {
-    console.log(`tshark: not run (${r.error?.message ?? r.stderr.toString().trim()}); install the Debian package tshark for the ratio`);
+    console.log(
+      `tshark: not run (${r.error?.message ?? r.stderr.toString().trim()}); install the Debian package tshark for the ratio`,
+    );
   } else {
     const theirs = n / (tms / 1000);
-    console.log(`tshark -r -T fields -e frame.number: ${tms.toFixed(0)} ms -> ${Math.round(theirs).toLocaleString('en')} packets/s`);
+    console.log(
+      `tshark -r -T fields -e frame.number: ${tms.toFixed(0)} ms -> ${Math.round(theirs).toLocaleString('en')} packets/s`,
+    );
     console.log(`ratio: swarm-lab decode is ${(ours / theirs).toFixed(1)}x tshark`);
   }
 } finally {

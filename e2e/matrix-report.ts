@@ -30,7 +30,11 @@ export interface FlavourResult {
   /** Seconds per phase (`images`, `host`, `deploy`, `verify`, `destroy`, `lab-up`, others). */
   readonly timings: Readonly<Record<string, number>>;
   /** Per node: seconds from domain start to sshd answering, and from sshd to dockerd ready. */
-  readonly nodeTimings?: ReadonlyArray<{ readonly node: string; readonly bootToSshdS: number; readonly sshdToDockerS: number }>;
+  readonly nodeTimings?: ReadonlyArray<{
+    readonly node: string;
+    readonly bootToSshdS: number;
+    readonly sshdToDockerS: number;
+  }>;
 }
 
 export type FlavourStatus = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'ERROR';
@@ -105,15 +109,26 @@ const isBad = (s: HopStatus | string): boolean => s === 'missing' || s === 'wron
 
 export function summarize(results: readonly FlavourResult[]): MatrixSummary {
   const flavours = results.map(flavourRow);
-  const extra = [...new Set(results.flatMap((r) => Object.keys(r.timings)))].filter((k) => !(PHASES as readonly string[]).includes(k));
+  const extra = [...new Set(results.flatMap((r) => Object.keys(r.timings)))].filter(
+    (k) => !(PHASES as readonly string[]).includes(k),
+  );
   const hops = hopRows(results);
   const cellsFor = (fn: (v: RoundVerdict) => string) => results.map((r) => (r.verdict ? fn(r.verdict) : NONE));
   const extraRows = [
-    { name: 'requests ok', cells: cellsFor((v) => `${v.requests.every((q) => q.ok) ? MARK.ok : MARK.wrong} ${v.requests.filter((q) => q.ok).length}/${v.requests.length}`) },
-    { name: 'state checks ok', cells: cellsFor((v) => {
-      const good = v.state.filter((c) => c.status === 'ok').length;
-      return `${good === v.state.length ? MARK.ok : MARK.wrong} ${good}/${v.state.length}`;
-    }) },
+    {
+      name: 'requests ok',
+      cells: cellsFor(
+        (v) =>
+          `${v.requests.every((q) => q.ok) ? MARK.ok : MARK.wrong} ${v.requests.filter((q) => q.ok).length}/${v.requests.length}`,
+      ),
+    },
+    {
+      name: 'state checks ok',
+      cells: cellsFor((v) => {
+        const good = v.state.filter((c) => c.status === 'ok').length;
+        return `${good === v.state.length ? MARK.ok : MARK.wrong} ${good}/${v.state.length}`;
+      }),
+    },
     { name: 'round robin', cells: cellsFor((v) => (v.distribution.roundRobin ? MARK.ok : `${MARK.wrong} no`)) },
   ];
   return {
@@ -131,12 +146,26 @@ function flavourRow(r: FlavourResult): FlavourRow {
   const v = r.verdict;
   const word = v ? (verdictWord(v) as FlavourStatus) : undefined;
   const status: FlavourStatus = r.error || !word ? 'ERROR' : word;
-  const label = r.error ? `ERROR in ${r.error.phase}${word ? ` (verify ${word})` : ''}` : word ?? 'ERROR (no verdict)';
+  const label = r.error
+    ? `ERROR in ${r.error.phase}${word ? ` (verify ${word})` : ''}`
+    : (word ?? 'ERROR (no verdict)');
   const judged = v ? v.requests.flatMap((q) => q.hops).filter((h) => !(h.optional && h.status === 'not captured')) : [];
   const slowest = [...(r.nodeTimings ?? [])].sort((a, b) => b.bootToSshdS - a.bootToSshdS)[0];
   return {
-    flavour: r.flavour, image: r.image, status, label, engineVersion: r.engineVersion,
-    ...(v ? { engineFound: v.engineVersion, profile: v.profile, summary: v.summary, hopsOk: judged.filter((h) => h.status === 'ok').length, hopsTotal: judged.length } : {}),
+    flavour: r.flavour,
+    image: r.image,
+    status,
+    label,
+    engineVersion: r.engineVersion,
+    ...(v
+      ? {
+          engineFound: v.engineVersion,
+          profile: v.profile,
+          summary: v.summary,
+          hopsOk: judged.filter((h) => h.status === 'ok').length,
+          hopsTotal: judged.length,
+        }
+      : {}),
     ...(v?.firstBroken ? { firstBroken: v.firstBroken.hop } : {}),
     ...(r.error ? { error: r.error } : {}),
     timings: r.timings,
@@ -154,21 +183,31 @@ function hopRows(results: readonly FlavourResult[]): HopRow[] {
       for (const h of q.hops) {
         step.set(h.id, h.step);
         const i = order.indexOf(h.id);
-        if (i >= 0) { at = i; continue; }
+        if (i >= 0) {
+          at = i;
+          continue;
+        }
         order.splice(at + 1, 0, h.id);
         at += 1;
       }
     }
   }
   return order.map((id) => ({
-    id, step: step.get(id) ?? '',
-    cells: results.map((r) => (r.verdict ? worstHop(r.verdict.requests, id)?.status ?? 'absent' : 'no verdict')),
+    id,
+    step: step.get(id) ?? '',
+    cells: results.map((r) => (r.verdict ? (worstHop(r.verdict.requests, id)?.status ?? 'absent') : 'no verdict')),
   }));
 }
 
 function brokenItems(r: FlavourResult): BrokenItem[] {
   const out: BrokenItem[] = [];
-  if (r.error) out.push({ flavour: r.flavour, what: `phase:${r.error.phase}`, status: 'error', text: `failed in ${r.error.phase}: ${r.error.message}` });
+  if (r.error)
+    out.push({
+      flavour: r.flavour,
+      what: `phase:${r.error.phase}`,
+      status: 'error',
+      text: `failed in ${r.error.phase}: ${r.error.message}`,
+    });
   const v = r.verdict;
   if (!v) return out;
   const shown = new Set<string>();
@@ -180,19 +219,35 @@ function brokenItems(r: FlavourResult): BrokenItem[] {
       const reqs = cls.requests.filter((q) => q.hops.some((y) => y.id === id && isBad(y.status))).map((q) => q.index);
       const seen = `${h.diffs.length ? `${h.diffs.join('; ')} — ` : ''}${h.seen}`;
       const first = v.firstBroken?.hop === id && !out.some((b) => b.causes);
-      out.push({ flavour: r.flavour, what: id, status: h.status,
+      out.push({
+        flavour: r.flavour,
+        what: id,
+        status: h.status,
         text: `${h.step} ${id} ${h.status} (request ${reqs.join(', ')}; ${cls.name}; at ${pointLabel(h)}): expected ${h.expected}; seen ${seen}`,
-        ...(first && v.firstBroken?.causes.length ? { causes: v.firstBroken.causes } : {}) });
+        ...(first && v.firstBroken?.causes.length ? { causes: v.firstBroken.causes } : {}),
+      });
       // A state hop's seen text names its failed checks: do not list those again below.
-      if (h.kind === 'state') for (const c of v.state) if (isBad(c.status) && h.seen.includes(`${c.title}: ${c.seen}`)) shown.add(c.id);
+      if (h.kind === 'state')
+        for (const c of v.state) if (isBad(c.status) && h.seen.includes(`${c.title}: ${c.seen}`)) shown.add(c.id);
     }
   }
   // Failed state checks no hop refers to (e.g. the REDIRECT of a task no request reached).
   for (const c of v.state) {
     if (!isBad(c.status) || shown.has(c.id)) continue;
-    out.push({ flavour: r.flavour, what: c.id, status: c.status, text: `state ${c.node} ${c.title} ${c.status}: expected ${c.expected}; seen ${c.seen}` });
+    out.push({
+      flavour: r.flavour,
+      what: c.id,
+      status: c.status,
+      text: `state ${c.node} ${c.title} ${c.status}: expected ${c.expected}; seen ${c.seen}`,
+    });
   }
-  if (!v.distribution.roundRobin && v.requests.length) out.push({ flavour: r.flavour, what: 'distribution', status: 'wrong', text: `distribution: ${v.distribution.detail}` });
+  if (!v.distribution.roundRobin && v.requests.length)
+    out.push({
+      flavour: r.flavour,
+      what: 'distribution',
+      status: 'wrong',
+      text: `distribution: ${v.distribution.detail}`,
+    });
   return out;
 }
 
@@ -207,14 +262,29 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
   add('engine profile', v.profile);
   const anyLink = v.state.find((c) => c.id === checkId.vxlanLink(c.node));
   const link = anyLink && /vxlan id (\d+) dstport (\d+)/.exec(anyLink.expected);
-  if (link) { add('ingress VNI', link[1]); add('VXLAN UDP port', link[2]); }
+  if (link) {
+    add('ingress VNI', link[1]);
+    add('VXLAN UDP port', link[2]);
+  }
   // Which address lands on which node is decided per run (task creation order), not by the
   // version: compare the set of task addresses only.
-  add('task IPs', Object.keys(v.distribution.counts).map((k) => k.split(' ')[0]).sort().join(', ') || NONE);
+  add(
+    'task IPs',
+    Object.keys(v.distribution.counts)
+      .map((k) => k.split(' ')[0])
+      .sort()
+      .join(', ') || NONE,
+  );
   // Counts, not the order: where IPVS's round robin starts differs from run to run.
   const variants = new Map<string, number>();
   for (const q of v.requests) variants.set(q.variant ?? 'unknown', (variants.get(q.variant ?? 'unknown') ?? 0) + 1);
-  add('requests by path variant', [...variants].sort().map(([k, n]) => `${n} ${k}`).join(', ') || NONE);
+  add(
+    'requests by path variant',
+    [...variants]
+      .sort()
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') || NONE,
+  );
   const bad = (c: StateCheck) => `${c.status}: ${c.seen}`;
   const nodes = [...new Set(v.state.map((c) => c.node))];
   for (const n of nodes) {
@@ -222,11 +292,21 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
     const dnat = get(checkId.hostDnat(n));
     if (dnat) {
       const chain = /nat PREROUTING -> (\S+):/.exec(dnat.expected)?.[1] ?? 'ingress';
-      add(`${n} nat ${chain} chain`, dnat.status === 'not captured' ? 'not captured' : /^no \S+ chain/.test(dnat.seen) ? 'absent' : 'present');
-      add(`${n} host DNAT`, dnat.status === 'ok' ? `to ${/--to-destination (\S+)/.exec(dnat.seen)?.[1] ?? dnat.seen}` : bad(dnat));
+      add(
+        `${n} nat ${chain} chain`,
+        dnat.status === 'not captured' ? 'not captured' : /^no \S+ chain/.test(dnat.seen) ? 'absent' : 'present',
+      );
+      add(
+        `${n} host DNAT`,
+        dnat.status === 'ok' ? `to ${/--to-destination (\S+)/.exec(dnat.seen)?.[1] ?? dnat.seen}` : bad(dnat),
+      );
     }
     const fwd = get(checkId.hostForward(n));
-    if (fwd) add(`${n} filter FORWARD path`, fwd.status === 'ok' ? /^filter (.+?) ACCEPT/.exec(fwd.expected)?.[1] ?? fwd.expected : bad(fwd));
+    if (fwd)
+      add(
+        `${n} filter FORWARD path`,
+        fwd.status === 'ok' ? (/^filter (.+?) ACCEPT/.exec(fwd.expected)?.[1] ?? fwd.expected) : bad(fwd),
+      );
     const mark = get(checkId.sboxMark(n));
     if (mark) add(`${n} ingress_sbox MARK`, mark.status === 'ok' ? mark.seen : bad(mark));
     const fwm = get(checkId.ipvsFwm(n));
@@ -234,20 +314,34 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
     const reals = get(checkId.ipvsReals(n));
     if (reals) add(`${n} IPVS real servers`, reals.status === 'ok' ? reals.seen : bad(reals));
     const snat = get(checkId.sboxSnat(n));
-    if (snat) add(`${n} ingress_sbox SNAT (sbox IP)`, snat.status === 'ok' ? `to ${/--to-source (\S+)/.exec(snat.seen)?.[1] ?? snat.seen}` : bad(snat));
+    if (snat)
+      add(
+        `${n} ingress_sbox SNAT (sbox IP)`,
+        snat.status === 'ok' ? `to ${/--to-source (\S+)/.exec(snat.seen)?.[1] ?? snat.seen}` : bad(snat),
+      );
     const vx = get(checkId.vxlanLink(n));
     if (vx) add(`${n} vxlan0`, vx.status === 'ok' ? vx.seen : bad(vx));
     const fdb = get(checkId.fdb(n));
     // The MAC -> node pairs are per run too; what a version could change is whether the fdb maps them.
-    if (fdb) add(`${n} vxlan0 fdb`, fdb.status === 'ok' ? `${fdb.expected.split(', ').length} remote task MAC(s) -> their node IPs` : bad(fdb));
+    if (fdb)
+      add(
+        `${n} vxlan0 fdb`,
+        fdb.status === 'ok' ? `${fdb.expected.split(', ').length} remote task MAC(s) -> their node IPs` : bad(fdb),
+      );
     // Container ids change every run: the REDIRECT is keyed by the task address instead.
     const redirects = v.state.filter((c) => c.node === n && c.id.startsWith(`${n}:task-redirect:`));
     if (redirects.length) {
-      add(`${n} task REDIRECT`, redirects.map((c) => {
-        const m = /-d (\S+?)(?:\/32)? tcp dpt:(\d+) REDIRECT --to-ports (\d+)/.exec(c.expected);
-        const what = m ? `${m[1]}:${m[2]} -> ${m[3]}` : c.expected;
-        return c.status === 'ok' ? what : `${what} ${bad(c)}`;
-      }).sort().join(', '));
+      add(
+        `${n} task REDIRECT`,
+        redirects
+          .map((c) => {
+            const m = /-d (\S+?)(?:\/32)? tcp dpt:(\d+) REDIRECT --to-ports (\d+)/.exec(c.expected);
+            const what = m ? `${m[1]}:${m[2]} -> ${m[3]}` : c.expected;
+            return c.status === 'ok' ? what : `${what} ${bad(c)}`;
+          })
+          .sort()
+          .join(', '),
+      );
     }
   }
   return out;
@@ -266,7 +360,11 @@ export function pathDifferences(results: readonly FlavourResult[]): FactTable {
     if (withVerdict.length > 1 && new Set(values).size > 1) differing.push({ fact: k, values });
     else identical.push(k);
   }
-  return { flavours: withVerdict.map((r) => r.flavour), differing: withVerdict.length > 1 ? differing : [], identical: withVerdict.length > 1 ? identical : [] };
+  return {
+    flavours: withVerdict.map((r) => r.flavour),
+    differing: withVerdict.length > 1 ? differing : [],
+    identical: withVerdict.length > 1 ? identical : [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +393,14 @@ const hopsText = (f: FlavourRow): string =>
 function flavourTable(s: MatrixSummary): { head: string[]; rows: string[][] } {
   return {
     head: ['flavour', 'engine', 'verdict', 'hops ok', ...s.phases, 'slowest boot->sshd'],
-    rows: s.flavours.map((f) => [f.flavour, engineText(f), f.label, hopsText(f), ...s.phases.map((p) => formatSeconds(f.timings[p])), bootText(f)]),
+    rows: s.flavours.map((f) => [
+      f.flavour,
+      engineText(f),
+      f.label,
+      hopsText(f),
+      ...s.phases.map((p) => formatSeconds(f.timings[p])),
+      bootText(f),
+    ]),
   };
 }
 
@@ -306,13 +411,19 @@ function wrap(s: string, width: number): string[] {
   for (const word of s.split(' ')) {
     let w = word;
     while (w.length > width) {
-      if (line) { out.push(line); line = ''; }
+      if (line) {
+        out.push(line);
+        line = '';
+      }
       out.push(w.slice(0, width));
       w = w.slice(width);
     }
     if (!line) line = w;
     else if (line.length + 1 + w.length <= width) line += ` ${w}`;
-    else { out.push(line); line = w; }
+    else {
+      out.push(line);
+      line = w;
+    }
   }
   out.push(line);
   return out;
@@ -324,7 +435,12 @@ export function textTable(head: readonly string[], rows: readonly (readonly stri
   const line = (cells: readonly string[]): string[] => {
     const wrapped = cells.map((c, i) => wrap(c ?? '', widths[i]));
     const n = Math.max(...wrapped.map((w) => w.length));
-    return Array.from({ length: n }, (_, k) => wrapped.map((w, i) => (w[k] ?? '').padEnd(widths[i])).join('  ').trimEnd());
+    return Array.from({ length: n }, (_, k) =>
+      wrapped
+        .map((w, i) => (w[k] ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   };
   return [...line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.flatMap(line)].join('\n');
 }
@@ -335,15 +451,22 @@ export function textTable(head: readonly string[], rows: readonly (readonly stri
 export function renderMatrixTerminal(s: MatrixSummary): string {
   const out: string[] = [];
   const bad = s.flavours.filter((f) => f.status !== 'PASS').map((f) => f.flavour);
-  out.push(`swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'} — ${s.flavours.length - bad.length}/${s.flavours.length} flavour(s) pass${bad.length ? `; not passing: ${bad.join(', ')}` : ''}`);
+  out.push(
+    `swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'} — ${s.flavours.length - bad.length}/${s.flavours.length} flavour(s) pass${bad.length ? `; not passing: ${bad.join(', ')}` : ''}`,
+  );
   out.push('');
   const ft = flavourTable(s);
   out.push(textTable(ft.head, ft.rows));
   out.push('', 'verdict per hop (worst over the requests; - not on this path, — no verdict):', '');
-  out.push(textTable(['step', 'hop', ...s.flavours.map((f) => f.flavour)], [
-    ...s.hops.map((h) => [h.step, h.id, ...h.cells.map(cellText)]),
-    ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
-  ]));
+  out.push(
+    textTable(
+      ['step', 'hop', ...s.flavours.map((f) => f.flavour)],
+      [
+        ...s.hops.map((h) => [h.step, h.id, ...h.cells.map(cellText)]),
+        ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
+      ],
+    ),
+  );
   if (s.broken.length) {
     out.push('', 'broken:');
     for (const b of s.broken) {
@@ -356,10 +479,19 @@ export function renderMatrixTerminal(s: MatrixSummary): string {
 }
 
 function differencesText(d: FactTable): string[] {
-  if (d.flavours.length < 2) return [`path differences: need two flavours with a verdict (have ${d.flavours.length ? d.flavours.join(', ') : 'none'})`];
+  if (d.flavours.length < 2)
+    return [
+      `path differences: need two flavours with a verdict (have ${d.flavours.length ? d.flavours.join(', ') : 'none'})`,
+    ];
   const out = [`path differences between ${d.flavours.join(', ')} (only facts that differ):`, ''];
   if (!d.differing.length) out.push('  none: every fact read from the verdicts is the same');
-  else out.push(textTable(['fact', ...d.flavours], d.differing.map((r) => [r.fact, ...r.values])));
+  else
+    out.push(
+      textTable(
+        ['fact', ...d.flavours],
+        d.differing.map((r) => [r.fact, ...r.values]),
+      ),
+    );
   if (d.identical.length) out.push('', `same on all: ${d.identical.join('; ')}`);
   return out;
 }
@@ -367,19 +499,36 @@ function differencesText(d: FactTable): string[] {
 const md = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderMatrixMarkdown(s: MatrixSummary): string {
-  const table = (head: readonly string[], rows: readonly (readonly string[])[]): string[] =>
-    [`| ${head.map(md).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)];
+  const table = (head: readonly string[], rows: readonly (readonly string[])[]): string[] => [
+    `| ${head.map(md).join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(md).join(' | ')} |`),
+  ];
   const out = [`# swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'}`, ''];
   const ft = flavourTable(s);
   out.push(...table(ft.head, ft.rows));
   const notes = s.flavours.filter((f) => f.summary || f.error);
   if (notes.length) out.push('');
-  for (const f of notes) out.push(`- **${md(f.flavour)}** (${md(f.image)}): ${md([f.summary, f.error ? `${f.error.phase} failed: ${f.error.message}` : ''].filter(Boolean).join('; '))}`);
-  out.push('', '## Verdict per hop', '', 'Worst status over the requests; `-` the hop is not on this flavour\'s path, `—` no verdict.', '');
-  out.push(...table(['step', 'hop', ...s.flavours.map((f) => f.flavour)], [
-    ...s.hops.map((h) => [h.step, `\`${h.id}\``, ...h.cells.map(cellText)]),
-    ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
-  ]));
+  for (const f of notes)
+    out.push(
+      `- **${md(f.flavour)}** (${md(f.image)}): ${md([f.summary, f.error ? `${f.error.phase} failed: ${f.error.message}` : ''].filter(Boolean).join('; '))}`,
+    );
+  out.push(
+    '',
+    '## Verdict per hop',
+    '',
+    "Worst status over the requests; `-` the hop is not on this flavour's path, `—` no verdict.",
+    '',
+  );
+  out.push(
+    ...table(
+      ['step', 'hop', ...s.flavours.map((f) => f.flavour)],
+      [
+        ...s.hops.map((h) => [h.step, `\`${h.id}\``, ...h.cells.map(cellText)]),
+        ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
+      ],
+    ),
+  );
   if (s.broken.length) {
     out.push('', '## Broken', '');
     for (const b of s.broken) {
@@ -389,10 +538,22 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
   }
   const d = s.differences;
   out.push('', '## Path differences', '');
-  if (d.flavours.length < 2) out.push(`Need two flavours with a verdict (have ${d.flavours.length ? d.flavours.join(', ') : 'none'}).`);
+  if (d.flavours.length < 2)
+    out.push(`Need two flavours with a verdict (have ${d.flavours.length ? d.flavours.join(', ') : 'none'}).`);
   else {
-    out.push(d.differing.length ? `Only the facts that differ between ${d.flavours.join(', ')}:` : 'None: every fact read from the verdicts is the same.', '');
-    if (d.differing.length) out.push(...table(['fact', ...d.flavours], d.differing.map((r) => [r.fact, ...r.values])));
+    out.push(
+      d.differing.length
+        ? `Only the facts that differ between ${d.flavours.join(', ')}:`
+        : 'None: every fact read from the verdicts is the same.',
+      '',
+    );
+    if (d.differing.length)
+      out.push(
+        ...table(
+          ['fact', ...d.flavours],
+          d.differing.map((r) => [r.fact, ...r.values]),
+        ),
+      );
     if (d.identical.length) out.push('', `Same on all: ${md(d.identical.join('; '))}.`);
   }
   out.push('');
@@ -409,7 +570,12 @@ export function renderMatrixJunit(results: readonly FlavourResult[]): string {
 
 /** `total` when the runner timed it, else the sum of the phases; `lab-up` is inside deploy, not added. */
 function totalSeconds(t: Readonly<Record<string, number>>): number {
-  return t.total ?? Object.entries(t).filter(([k]) => k !== 'lab-up').reduce((a, [, v]) => a + v, 0);
+  return (
+    t.total ??
+    Object.entries(t)
+      .filter(([k]) => k !== 'lab-up')
+      .reduce((a, [, v]) => a + v, 0)
+  );
 }
 
 function flavourCases(r: FlavourResult): Case[] {
@@ -420,12 +586,23 @@ function flavourCases(r: FlavourResult): Case[] {
   if (r.error && !phases.includes(r.error.phase)) phases.push(r.error.phase);
   for (const p of phases) {
     const failed = r.error?.phase === p;
-    cases.push({ name: `phase ${p}`, classname: `${base}.phase`, ...(r.timings[p] !== undefined ? { time: r.timings[p] } : {}),
-      ...(failed ? { failure: { type: 'phase', text: `${p} failed: ${(r.error as { message: string }).message}` } } : {}) });
+    cases.push({
+      name: `phase ${p}`,
+      classname: `${base}.phase`,
+      ...(r.timings[p] !== undefined ? { time: r.timings[p] } : {}),
+      ...(failed
+        ? { failure: { type: 'phase', text: `${p} failed: ${(r.error as { message: string }).message}` } }
+        : {}),
+    });
   }
   const v = r.verdict;
   if (!v) {
-    if (!r.error) cases.push({ name: 'verify verdict', classname: `${base}.phase`, failure: { type: 'phase', text: 'no verdict and no failed phase recorded' } });
+    if (!r.error)
+      cases.push({
+        name: 'verify verdict',
+        classname: `${base}.phase`,
+        failure: { type: 'phase', text: 'no verdict and no failed phase recorded' },
+      });
     return cases;
   }
   for (const cls of requestClasses(v)) {
@@ -436,18 +613,35 @@ function flavourCases(r: FlavourResult): Case[] {
       const name = `${cls.name}: ${h.step} ${id}`;
       if (isBad(h.status)) {
         const reqs = cls.requests.filter((q) => q.hops.some((y) => y.id === id && isBad(y.status))).map((q) => q.index);
-        cases.push({ name, classname, failure: { type: 'hop', text: `${h.status} (request ${reqs.join(', ')}): expected ${h.expected}; seen ${h.diffs.length ? `${h.diffs.join('; ')} — ` : ''}${h.seen}` } });
+        cases.push({
+          name,
+          classname,
+          failure: {
+            type: 'hop',
+            text: `${h.status} (request ${reqs.join(', ')}): expected ${h.expected}; seen ${h.diffs.length ? `${h.diffs.join('; ')} — ` : ''}${h.seen}`,
+          },
+        });
       } else if (h.status === 'not captured') cases.push({ name, classname, skipped: `not captured: ${h.seen}` });
       else cases.push({ name, classname, out: h.packets.slice(0, 2).join('\n') });
     }
   }
   for (const c of v.state) {
-    cases.push({ name: `state ${c.node} ${c.title}`, classname: `${base}.state`,
-      ...(isBad(c.status) ? { failure: { type: 'state', text: `${c.status}: expected ${c.expected}; seen ${c.seen}` } } : {}),
-      ...(c.status === 'not captured' ? { skipped: c.seen } : {}) });
+    cases.push({
+      name: `state ${c.node} ${c.title}`,
+      classname: `${base}.state`,
+      ...(isBad(c.status)
+        ? { failure: { type: 'state', text: `${c.status}: expected ${c.expected}; seen ${c.seen}` } }
+        : {}),
+      ...(c.status === 'not captured' ? { skipped: c.seen } : {}),
+    });
   }
-  cases.push({ name: 'round robin over all tasks', classname: `${base}.distribution`,
-    ...(v.distribution.roundRobin ? { out: v.distribution.detail } : { failure: { type: 'distribution', text: v.distribution.detail } }) });
+  cases.push({
+    name: 'round robin over all tasks',
+    classname: `${base}.distribution`,
+    ...(v.distribution.roundRobin
+      ? { out: v.distribution.detail }
+      : { failure: { type: 'distribution', text: v.distribution.detail } }),
+  });
   return cases;
 }
 

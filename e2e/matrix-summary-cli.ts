@@ -37,12 +37,20 @@ export class UsageError extends Error {
 /** Reads one result.json; any problem becomes an ERROR row that says what is wrong and where. */
 export function readFlavourResult(dir: string, flavour: string): FlavourResult {
   const file = path.join(dir, flavour, 'result.json');
-  const failed = (message: string): FlavourResult => ({ flavour, image: '?', engineVersion: '?', timings: {}, error: { phase: 'result', message } });
+  const failed = (message: string): FlavourResult => ({
+    flavour,
+    image: '?',
+    engineVersion: '?',
+    timings: {},
+    error: { phase: 'result', message },
+  });
   let raw: string;
   try {
     raw = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    return failed(`no result at ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the e2e run of ${flavour} did not finish; see its log in ${path.join(dir, flavour)}`);
+    return failed(
+      `no result at ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the e2e run of ${flavour} did not finish; see its log in ${path.join(dir, flavour)}`,
+    );
   }
   let r: unknown;
   try {
@@ -59,19 +67,26 @@ export function readFlavourResult(dir: string, flavour: string): FlavourResult {
 export function shapeProblem(r: unknown, flavour: string): string | undefined {
   if (!r || typeof r !== 'object' || Array.isArray(r)) return 'not a JSON object';
   const o = r as Record<string, unknown>;
-  if (o.flavour !== flavour) return `flavour is ${JSON.stringify(o.flavour)}, expected "${flavour}" (the directory name)`;
+  if (o.flavour !== flavour)
+    return `flavour is ${JSON.stringify(o.flavour)}, expected "${flavour}" (the directory name)`;
   for (const k of ['image', 'engineVersion'] as const) if (typeof o[k] !== 'string') return `${k} must be a string`;
-  if (!o.timings || typeof o.timings !== 'object' || Object.values(o.timings).some((v) => typeof v !== 'number')) return 'timings must map phase names to seconds';
+  if (!o.timings || typeof o.timings !== 'object' || Object.values(o.timings).some((v) => typeof v !== 'number'))
+    return 'timings must map phase names to seconds';
   if (o.error !== undefined) {
     const e = o.error as Record<string, unknown>;
     if (!e || typeof e.phase !== 'string' || typeof e.message !== 'string') return 'error must be { phase, message }';
   }
   if (o.verdict !== undefined) {
     const v = o.verdict as Record<string, unknown>;
-    if (!v || typeof v.ok !== 'boolean' || !Array.isArray(v.requests) || !Array.isArray(v.state) || !v.distribution) return 'verdict is not a RoundVerdict (needs ok, requests, state, distribution)';
+    if (!v || typeof v.ok !== 'boolean' || !Array.isArray(v.requests) || !Array.isArray(v.state) || !v.distribution)
+      return 'verdict is not a RoundVerdict (needs ok, requests, state, distribution)';
   }
   if (o.verdict === undefined && o.error === undefined) return 'has neither a verdict nor an error';
-  if (o.nodeTimings !== undefined && (!Array.isArray(o.nodeTimings) || o.nodeTimings.some((n) => typeof n?.node !== 'string' || typeof n?.bootToSshdS !== 'number'))) {
+  if (
+    o.nodeTimings !== undefined &&
+    (!Array.isArray(o.nodeTimings) ||
+      o.nodeTimings.some((n) => typeof n?.node !== 'string' || typeof n?.bootToSshdS !== 'number'))
+  ) {
     return 'nodeTimings must be [{ node, bootToSshdS, sshdToDockerS }]';
   }
   return undefined;
@@ -86,8 +101,12 @@ export function collectResults(o: SummaryOptions): FlavourResult[] {
     } catch (e) {
       throw new UsageError(`cannot read the matrix directory ${o.dir}: ${(e as Error).message}`);
     }
-    names = entries.filter((d) => d.isDirectory() && fs.existsSync(path.join(o.dir, d.name, 'result.json'))).map((d) => d.name).sort();
-    if (!names.length) throw new UsageError(`no <flavour>/result.json under ${o.dir}: is it the directory the matrix run wrote?`);
+    names = entries
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(o.dir, d.name, 'result.json')))
+      .map((d) => d.name)
+      .sort();
+    if (!names.length)
+      throw new UsageError(`no <flavour>/result.json under ${o.dir}: is it the directory the matrix run wrote?`);
   }
   return names.map((f) => readFlavourResult(o.dir, f));
 }
@@ -119,9 +138,13 @@ export function parseArgs(argv: readonly string[]): SummaryOptions & { quiet: bo
     if (a === '--flavours') {
       const v = argv[++i];
       if (!v || v.startsWith('--')) throw new UsageError('--flavours needs a comma-separated list');
-      flavours = v.split(',').map((s) => s.trim()).filter(Boolean);
+      flavours = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = flavours.find((f) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f));
-      if (bad !== undefined || !flavours.length) throw new UsageError(`--flavours: ${JSON.stringify(bad ?? v)} is not a flavour name`);
+      if (bad !== undefined || !flavours.length)
+        throw new UsageError(`--flavours: ${JSON.stringify(bad ?? v)} is not a flavour name`);
     } else if (a === '--quiet') quiet = true;
     else if (a === '-h' || a === '--help') help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);

@@ -18,16 +18,26 @@ function main(): number {
     if (argv[i] === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
     else if (argv[i] === '--flavours' && argv[i + 1]) flavours = argv[++i].split(',');
     else {
-      process.stderr.write(`e2e:matrix: unknown option ${argv[i]}; usage: npm run e2e:matrix -- [--out dir] [--flavours ${FLAVOURS.join(',')}]\n`);
+      process.stderr.write(
+        `e2e:matrix: unknown option ${argv[i]}; usage: npm run e2e:matrix -- [--out dir] [--flavours ${FLAVOURS.join(',')}]\n`,
+      );
       return 2;
     }
   }
   for (const f of flavours) {
     process.stdout.write(`\n=== e2e:matrix: ${f} ===\n`);
     // Each flavour in its own process: a crash in one still leaves the others and the summary.
-    spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'e2e/run.ts', '--flavour', f, '--out', path.join(out, f)], { cwd: ROOT, stdio: 'inherit' });
+    spawnSync(
+      'node',
+      ['-r', 'ts-node/register/transpile-only', 'e2e/run.ts', '--flavour', f, '--out', path.join(out, f)],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
   }
-  const s = spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'e2e/matrix-summary-cli.ts', out, '--flavours', flavours.join(',')], { cwd: ROOT, stdio: 'inherit' });
+  const s = spawnSync(
+    'node',
+    ['-r', 'ts-node/register/transpile-only', 'e2e/matrix-summary-cli.ts', out, '--flavours', flavours.join(',')],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   return s.status ?? 1;
 }
 

@@ -31,7 +31,10 @@ export interface RunOptions {
 
 /** A phase failed: carries the phase name so the summary and exit line can name it. */
 export class PhaseError extends Error {
-  constructor(readonly phase: string, message: string) {
+  constructor(
+    readonly phase: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'PhaseError';
   }
@@ -55,14 +58,25 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     else if (a === '--requests') requests = Number(val());
     else if (a === '--keep-on-failure') keepOnFailure = true;
     else if (a === '--clean') cleanOnly = true;
-    else throw new PhaseError('args', `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--clean]`);
+    else
+      throw new PhaseError(
+        'args',
+        `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--clean]`,
+      );
   }
   if (!(FLAVOURS as readonly string[]).includes(flavour)) {
     throw new PhaseError('args', `--flavour ${flavour} is unknown; use one of ${FLAVOURS.join(', ')}`);
   }
-  if (!Number.isInteger(requests) || requests < 1 || requests > 100) throw new PhaseError('args', '--requests needs an integer 1-100');
+  if (!Number.isInteger(requests) || requests < 1 || requests > 100)
+    throw new PhaseError('args', '--requests needs an integer 1-100');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return { flavour, out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)), requests, keepOnFailure, cleanOnly };
+  return {
+    flavour,
+    out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)),
+    requests,
+    keepOnFailure,
+    cleanOnly,
+  };
 }
 
 /** The e2e lab: the seed's addresses and service, on an offline Debian image. */
@@ -91,7 +105,14 @@ let current: { pid: number; phase: string } | undefined;
 let interrupted = false;
 
 /** Run a command with its output streamed (prefixed) and saved to `<out>/<phase>.log`; its own process group so Ctrl-C can end it. */
-function runStep(phase: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, timeoutS: number): Promise<number> {
+function runStep(
+  phase: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  timeoutS: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const logStream = fs.createWriteStream(logFile, { flags: 'a' });
     logStream.write(`$ ${cmd} ${args.join(' ')}\n`);
@@ -138,14 +159,17 @@ function killGroup(pid: number): void {
 function toolchainEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   const file = path.join(ROOT, '.toolchain', 'env.sh');
-  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm)) env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm))
+    env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
   return env;
 }
 
 /** The telling lines of a step's log for the one-line error: Ansible's `fatal:`, Terraform's `Error:`, else the last lines. */
 export function failureLines(text: string, n = 6): string {
   const lines = text.trim().split('\n');
-  const telling = lines.filter((l) => /fatal: \[|FAILED!|\bError: |error: /.test(l)).map((l) => l.replace(/^.*\(local-exec\): /, '').trim());
+  const telling = lines
+    .filter((l) => /fatal: \[|FAILED!|\bError: |error: /.test(l))
+    .map((l) => l.replace(/^.*\(local-exec\): /, '').trim());
   return (telling.length ? telling.slice(0, 3) : lines.slice(-n)).map((l) => l.slice(0, 400)).join(' | ');
 }
 
@@ -192,7 +216,8 @@ export function parseUnitTimes(node: string, text: string): NodeTiming {
   }
   const ssh = v['ssh.service'] ?? v['sshd.service'];
   const docker = v['docker.service'];
-  if (!ssh || !docker) throw new Error(`${node}: unit times missing (ssh ${ssh}, docker ${docker}) in: ${text.slice(0, 200)}`);
+  if (!ssh || !docker)
+    throw new Error(`${node}: unit times missing (ssh ${ssh}, docker ${docker}) in: ${text.slice(0, 200)}`);
   return { node, bootToSshdS: round1(ssh), sshdToDockerS: round1(docker - ssh) };
 }
 
@@ -203,10 +228,30 @@ function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
   const p = labPaths(lab, ROOT);
   const user = IMAGES[lab.image].sshUser;
   return lab.nodes.map((n) => {
-    const r = spawnSync('ip', ['netns', 'exec', host.netns, 'ssh', '-i', p.userKey, '-o', `UserKnownHostsFile=${p.knownHosts}`,
-      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `${user}@${n.ip}`,
-      'systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service'], { encoding: 'utf8', timeout: 30000 });
-    if (r.status !== 0) throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
+    const r = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        host.netns,
+        'ssh',
+        '-i',
+        p.userKey,
+        '-o',
+        `UserKnownHostsFile=${p.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=10',
+        `${user}@${n.ip}`,
+        'systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service',
+      ],
+      { encoding: 'utf8', timeout: 30000 },
+    );
+    if (r.status !== 0)
+      throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
     return parseUnitTimes(n.name, r.stdout);
   });
 }
@@ -223,7 +268,8 @@ export function leftovers(lab: Lab, netns: string): string[] {
     } catch {
       continue;
     }
-    if (cmd.includes(`guest=${lab.name}-`) || cmd.includes(`.cache/host/${lab.name}/`)) found.push(`pid ${pid}: ${cmd.slice(0, 100)}`);
+    if (cmd.includes(`guest=${lab.name}-`) || cmd.includes(`.cache/host/${lab.name}/`))
+      found.push(`pid ${pid}: ${cmd.slice(0, 100)}`);
   }
   return found;
 }
@@ -253,17 +299,39 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     }
     log(name, `done in ${timings[name]}s`);
   };
-  const step = async (name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutS: number, fix: string): Promise<void> => {
+  const step = async (
+    name: string,
+    cmd: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    timeoutS: number,
+    fix: string,
+  ): Promise<void> => {
     const logFile = path.join(o.out, `${name}.log`);
     const code = await runStep(name, cmd, args, env, logFile, timeoutS);
-    if (code !== 0) throw new PhaseError(name, `${cmd} ${args.slice(0, 6).join(' ')} exited ${code}: ${tail(logFile)} (log: ${logFile}; ${fix})`);
+    if (code !== 0)
+      throw new PhaseError(
+        name,
+        `${cmd} ${args.slice(0, 6).join(' ')} exited ${code}: ${tail(logFile)} (log: ${logFile}; ${fix})`,
+      );
   };
 
   log('lab', `${lab.name}: ${lab.nodes.length} nodes, image ${lab.image} (Docker ${lab.dockerVersion}), out ${o.out}`);
   try {
-    await phase('toolchain', () => step('toolchain', 'bash', ['tools/toolchain.sh'], process.env, 3600, 'see tools/toolchain.sh; needs Go and the Go module proxy'));
+    await phase('toolchain', () =>
+      step(
+        'toolchain',
+        'bash',
+        ['tools/toolchain.sh'],
+        process.env,
+        3600,
+        'see tools/toolchain.sh; needs Go and the Go module proxy',
+      ),
+    );
     const baseEnv = { ...process.env, ...toolchainEnv(), CI: '1', SWARM_LAB_FILE: labFile, FORCE_COLOR: '0' };
-    await phase('images', () => step('images', 'bash', ['e2e/images/build.sh', o.flavour, 'web'], baseEnv, 3600, 'see e2e/images/build.sh'));
+    await phase('images', () =>
+      step('images', 'bash', ['e2e/images/build.sh', o.flavour, 'web'], baseEnv, 3600, 'see e2e/images/build.sh'),
+    );
     await phase('cleanup', () => {
       // A half-dead earlier run: its host goes down whole (domains, networks, pools, daemons, netns);
       // the state that described it is then stale and goes too.
@@ -278,16 +346,32 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     const inNs = (args: string[]): string[] => ['netns', 'exec', host!.netns, ...args];
     await phase('deploy', async () => {
       deployed = true;
-      await step('deploy', 'ip', inNs(['npx', 'cdktf', 'deploy', '--auto-approve', '--skip-provider-lock', lab.name]), env, 3600,
-        'the lab is destroyed next; rerun with --keep-on-failure to inspect it (virsh console, .cache/host/<lab>/log)');
+      await step(
+        'deploy',
+        'ip',
+        inNs(['npx', 'cdktf', 'deploy', '--auto-approve', '--skip-provider-lock', lab.name]),
+        env,
+        3600,
+        'the lab is destroyed next; rerun with --keep-on-failure to inspect it (virsh console, .cache/host/<lab>/log)',
+      );
     });
     timings['lab-up'] = timings.deploy;
-    await phase('client', () => addClientAddress({ ...hostProps, network: lab.network.name, address: `${lab.network.clientIp}/${lab.network.cidr.split('/')[1]}` }));
+    await phase('client', () =>
+      addClientAddress({
+        ...hostProps,
+        network: lab.network.name,
+        address: `${lab.network.clientIp}/${lab.network.cidr.split('/')[1]}`,
+      }),
+    );
     await phase('timings', () => {
       nodeT = nodeTimings(lab, host!);
-      for (const t of nodeT) log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
+      for (const t of nodeT)
+        log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
       const slowest = Math.max(...nodeT.map((t) => t.bootToSshdS + t.sshdToDockerS));
-      log('timings', `lab up (deploy incl. Ansible) ${timings['lab-up']}s vs slowest node's own boot->dockerd ${round1(slowest)}s`);
+      log(
+        'timings',
+        `lab up (deploy incl. Ansible) ${timings['lab-up']}s vs slowest node's own boot->dockerd ${round1(slowest)}s`,
+      );
     });
     await phase('reprovision', async () => {
       // The playbook's idempotency, on the real lab: a second run must change nothing.
@@ -295,19 +379,43 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       const code = await runStep('reprovision', 'bash', ['scripts/provision.sh'], env, logFile, 1800);
       const recap = parseRecap(fs.readFileSync(logFile, 'utf8'));
       for (const r of recap) log('reprovision', `recap ${r.host}: ok=${r.ok} changed=${r.changed} failed=${r.failed}`);
-      if (code !== 0) throw new PhaseError('reprovision', `second playbook run exited ${code}: ${tail(logFile)} (log: ${logFile})`);
+      if (code !== 0)
+        throw new PhaseError('reprovision', `second playbook run exited ${code}: ${tail(logFile)} (log: ${logFile})`);
       const changed = recap.filter((r) => r.changed > 0);
       if (!recap.length || changed.length) {
-        throw new PhaseError('reprovision', `second playbook run is not idempotent: ${changed.map((r) => `${r.host} changed=${r.changed}`).join(', ') || 'no PLAY RECAP'}; see the changed tasks in ${logFile}`);
+        throw new PhaseError(
+          'reprovision',
+          `second playbook run is not idempotent: ${changed.map((r) => `${r.host} changed=${r.changed}`).join(', ') || 'no PLAY RECAP'}; see the changed tasks in ${logFile}`,
+        );
       }
     });
     const verifyOut = path.join(o.out, 'verify');
     await phase('verify', async () => {
       const logFile = path.join(o.out, 'verify.log');
-      const code = await runStep('verify', 'ip', inNs(['node', '-r', 'ts-node/register/transpile-only', 'verify/cli.ts', '--out', verifyOut, '--requests', String(o.requests)]), env, logFile, 900);
+      const code = await runStep(
+        'verify',
+        'ip',
+        inNs([
+          'node',
+          '-r',
+          'ts-node/register/transpile-only',
+          'verify/cli.ts',
+          '--out',
+          verifyOut,
+          '--requests',
+          String(o.requests),
+        ]),
+        env,
+        logFile,
+        900,
+      );
       const vj = path.join(verifyOut, 'verdict.json');
       if (fs.existsSync(vj)) verdict = (JSON.parse(fs.readFileSync(vj, 'utf8')) as { verdict: RoundVerdict }).verdict;
-      if (code !== 0) throw new PhaseError('verify', `verify exited ${code}${verdict ? ` (verdict ${verdict.ok ? 'PASS' : 'FAIL'})` : ''}: ${tail(logFile, 3)}; reports in ${verifyOut}`);
+      if (code !== 0)
+        throw new PhaseError(
+          'verify',
+          `verify exited ${code}${verdict ? ` (verdict ${verdict.ok ? 'PASS' : 'FAIL'})` : ''}: ${tail(logFile, 3)}; reports in ${verifyOut}`,
+        );
     });
   } catch (e) {
     const pe = e instanceof PhaseError ? e : new PhaseError('runner', (e as Error).message);
@@ -316,23 +424,57 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
   } finally {
     const keep = o.keepOnFailure && error !== undefined;
     if (keep) {
-      log('destroy', `kept (--keep-on-failure): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`);
+      log(
+        'destroy',
+        `kept (--keep-on-failure): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
+      );
     } else {
       try {
-        await phase('destroy', async () => {
-          if (deployed && host) {
-            const code = await runStep('destroy', 'ip', ['netns', 'exec', host.netns, 'npx', 'cdktf', 'destroy', '--auto-approve', '--skip-provider-lock', lab.name],
-              { ...process.env, ...toolchainEnv(), CI: '1', SWARM_LAB_FILE: labFile, SWARM_LAB_PROVISION: '0', FORCE_COLOR: '0', ...hostProcessEnv(host) },
-              path.join(o.out, 'destroy.log'), 900);
-            if (code !== 0) log('destroy', `cdktf destroy exited ${code}; host teardown removes what is left (see ${path.join(o.out, 'destroy.log')})`);
-          }
-          hostDown(hostProps);
-          fs.rmSync(statePath, { force: true });
-          fs.rmSync(`${statePath}.backup`, { force: true });
-          const left = leftovers(lab, `swl-${lab.name}`);
-          if (left.length) throw new PhaseError('destroy', `left behind: ${left.join('; ')}`);
-          log('destroy', 'nothing left: no domain, network, pool, namespace or process of this lab');
-        }, true);
+        await phase(
+          'destroy',
+          async () => {
+            if (deployed && host) {
+              const code = await runStep(
+                'destroy',
+                'ip',
+                [
+                  'netns',
+                  'exec',
+                  host.netns,
+                  'npx',
+                  'cdktf',
+                  'destroy',
+                  '--auto-approve',
+                  '--skip-provider-lock',
+                  lab.name,
+                ],
+                {
+                  ...process.env,
+                  ...toolchainEnv(),
+                  CI: '1',
+                  SWARM_LAB_FILE: labFile,
+                  SWARM_LAB_PROVISION: '0',
+                  FORCE_COLOR: '0',
+                  ...hostProcessEnv(host),
+                },
+                path.join(o.out, 'destroy.log'),
+                900,
+              );
+              if (code !== 0)
+                log(
+                  'destroy',
+                  `cdktf destroy exited ${code}; host teardown removes what is left (see ${path.join(o.out, 'destroy.log')})`,
+                );
+            }
+            hostDown(hostProps);
+            fs.rmSync(statePath, { force: true });
+            fs.rmSync(`${statePath}.backup`, { force: true });
+            const left = leftovers(lab, `swl-${lab.name}`);
+            if (left.length) throw new PhaseError('destroy', `left behind: ${left.join('; ')}`);
+            log('destroy', 'nothing left: no domain, network, pool, namespace or process of this lab');
+          },
+          true,
+        );
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
         log('destroy', `FAILED: ${msg}`);
@@ -364,7 +506,10 @@ async function main(): Promise<number> {
   const onSignal = (sig: string): void => {
     if (interrupted) return;
     interrupted = true;
-    log('signal', `${sig}: stopping ${current ? `${current.phase} (pid ${current.pid})` : 'the run'}; destroy still runs`);
+    log(
+      'signal',
+      `${sig}: stopping ${current ? `${current.phase} (pid ${current.pid})` : 'the run'}; destroy still runs`,
+    );
     if (current) killGroup(current.pid);
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
@@ -375,14 +520,22 @@ async function main(): Promise<number> {
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });
     const left = leftovers(lab, `swl-${lab.name}`);
-    process.stdout.write(left.length ? `e2e clean ${lab.name}: left behind: ${left.join('; ')}\n` : `e2e clean ${lab.name}: nothing left\n`);
+    process.stdout.write(
+      left.length
+        ? `e2e clean ${lab.name}: left behind: ${left.join('; ')}\n`
+        : `e2e clean ${lab.name}: nothing left\n`,
+    );
     return left.length ? 1 : 0;
   }
   const r = await runE2e(o);
   const total = round1((Date.now() - t0) / 1000);
-  const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${v}s`).join(', ');
+  const phases = Object.entries(r.timings)
+    .map(([k, v]) => `${k} ${v}s`)
+    .join(', ');
   if (r.error) {
-    process.stdout.write(`e2e ${o.flavour}: FAILED in ${r.error.phase} after ${total}s (${phases})\n  ${r.error.message}\n  result: ${path.join(o.out, 'result.json')}\n`);
+    process.stdout.write(
+      `e2e ${o.flavour}: FAILED in ${r.error.phase} after ${total}s (${phases})\n  ${r.error.message}\n  result: ${path.join(o.out, 'result.json')}\n`,
+    );
     return 1;
   }
   process.stdout.write(`e2e ${o.flavour}: PASS in ${total}s (${phases})\n  reports: ${path.join(o.out, 'verify')}\n`);
@@ -390,8 +543,11 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((c) => process.exit(c), (e) => {
-    process.stderr.write(`e2e: ${(e as Error).message}\n`);
-    process.exit(1);
-  });
+  main().then(
+    (c) => process.exit(c),
+    (e) => {
+      process.stderr.write(`e2e: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 }

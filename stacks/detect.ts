@@ -84,39 +84,102 @@ interface ProbeRun {
   readonly detail: string;
 }
 
-function runQemu(qemu: string, args: string[], timeoutMs: number): { status: number | null; timedOut: boolean; out: string } {
+function runQemu(
+  qemu: string,
+  args: string[],
+  timeoutMs: number,
+): { status: number | null; timedOut: boolean; out: string } {
   const r = spawnSync(qemu, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 << 20 });
   const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (r.error && !timedOut) throw new Error(`cannot run ${qemu}: ${r.error.message}; install qemu-system-x86 or set domainType`);
+  if (r.error && !timedOut)
+    throw new Error(`cannot run ${qemu}: ${r.error.message}; install qemu-system-x86 or set domainType`);
   return { status: r.status, timedOut, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-const BASE_ARGS = ['-machine', 'pc', '-display', 'none', '-nodefaults', '-no-user-config', '-no-reboot', '-net', 'none'];
+const BASE_ARGS = [
+  '-machine',
+  'pc',
+  '-display',
+  'none',
+  '-nodefaults',
+  '-no-user-config',
+  '-no-reboot',
+  '-net',
+  'none',
+];
 
 export function firmwareProbe(qemu: string, accel: 'kvm' | 'tcg', timeoutMs: number): ProbeRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-kvm-probe-'));
   try {
     const fw = path.join(dir, 'probe.bin');
     fs.writeFileSync(fw, probeFirmware());
-    const r = runQemu(qemu, [...BASE_ARGS, '-accel', accel, '-m', '16', '-bios', fw,
-      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x01', '-serial', 'none', '-monitor', 'none'], timeoutMs);
-    if (r.timedOut) return { ok: false, detail: `long-mode firmware probe under ${accel} did not exit within ${timeoutMs} ms (guest hangs)` };
+    const r = runQemu(
+      qemu,
+      [
+        ...BASE_ARGS,
+        '-accel',
+        accel,
+        '-m',
+        '16',
+        '-bios',
+        fw,
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x01',
+        '-serial',
+        'none',
+        '-monitor',
+        'none',
+      ],
+      timeoutMs,
+    );
+    if (r.timedOut)
+      return {
+        ok: false,
+        detail: `long-mode firmware probe under ${accel} did not exit within ${timeoutMs} ms (guest hangs)`,
+      };
     // isa-debug-exit turns the byte 1 into exit status (1 << 1) | 1 = 3.
     if (r.status === 3) return { ok: true, detail: `long-mode firmware probe under ${accel} ran` };
-    return { ok: false, detail: `long-mode firmware probe under ${accel} exited ${r.status}: ${r.out.trim().split('\n').pop() ?? ''}` };
+    return {
+      ok: false,
+      detail: `long-mode firmware probe under ${accel} exited ${r.status}: ${r.out.trim().split('\n').pop() ?? ''}`,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function kernelProbe(qemu: string, kernel: string, accel: 'kvm' | 'tcg', timeoutMs: number): ProbeRun {
-  const r = runQemu(qemu, [...BASE_ARGS, '-accel', accel, '-m', '256', '-kernel', kernel,
-    '-append', 'console=ttyS0 panic=-1 root=/dev/nonexistent rootwait=0 quiet loglevel=3', '-serial', 'stdio', '-monitor', 'none'], timeoutMs);
-  if (r.timedOut) return { ok: false, detail: `kernel ${kernel} did not reach its root-mount panic under ${accel} within ${timeoutMs} ms (guest hangs)` };
+  const r = runQemu(
+    qemu,
+    [
+      ...BASE_ARGS,
+      '-accel',
+      accel,
+      '-m',
+      '256',
+      '-kernel',
+      kernel,
+      '-append',
+      'console=ttyS0 panic=-1 root=/dev/nonexistent rootwait=0 quiet loglevel=3',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+    ],
+    timeoutMs,
+  );
+  if (r.timedOut)
+    return {
+      ok: false,
+      detail: `kernel ${kernel} did not reach its root-mount panic under ${accel} within ${timeoutMs} ms (guest hangs)`,
+    };
   if (/Kernel panic|VFS: Unable to mount root|end Kernel panic/i.test(r.out)) {
     return { ok: true, detail: `kernel ${path.basename(kernel)} booted to its expected panic under ${accel}` };
   }
-  return { ok: false, detail: `kernel probe under ${accel} exited ${r.status} without a panic message: ${r.out.trim().split('\n').pop() ?? ''}` };
+  return {
+    ok: false,
+    detail: `kernel probe under ${accel} exited ${r.status} without a panic message: ${r.out.trim().split('\n').pop() ?? ''}`,
+  };
 }
 
 function firstKernel(candidates: readonly string[]): string | undefined {
@@ -135,7 +198,8 @@ function readCache(file: string | undefined, boot: string | undefined): DomainTy
   if (!file || !fs.existsSync(file)) return undefined;
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as DomainTypeVerdict;
-    if ((v.type === 'kvm' || v.type === 'qemu') && v.bootId === boot) return { ...v, reason: `${v.reason} (cached in ${file})` };
+    if ((v.type === 'kvm' || v.type === 'qemu') && v.bootId === boot)
+      return { ...v, reason: `${v.reason} (cached in ${file})` };
   } catch {
     /* a damaged cache is re-probed */
   }
@@ -144,7 +208,8 @@ function readCache(file: string | undefined, boot: string | undefined): DomainTy
 
 /** Resolve `auto` to `kvm` or `qemu` by probing; see the module comment. */
 export function detectDomainType(p: DetectProps): DomainTypeVerdict {
-  if (p.requested === 'kvm' || p.requested === 'qemu') return { type: p.requested, reason: `domainType ${p.requested} set explicitly` };
+  if (p.requested === 'kvm' || p.requested === 'qemu')
+    return { type: p.requested, reason: `domainType ${p.requested} set explicitly` };
   if (!isLocalUri(p.libvirtUri)) {
     throw new Error(
       `lab config: domainType: auto can only probe a local libvirtd, but libvirtUri is ${p.libvirtUri}; set domainType to kvm or qemu`,
@@ -169,7 +234,10 @@ function probe(p: DetectProps): DomainTypeVerdict {
   try {
     fs.closeSync(fs.openSync(dev, 'r+'));
   } catch (e) {
-    return { type: 'qemu', reason: `KVM unusable: cannot open ${dev} read-write (${(e as NodeJS.ErrnoException).code}); using TCG` };
+    return {
+      type: 'qemu',
+      reason: `KVM unusable: cannot open ${dev} read-write (${(e as NodeJS.ErrnoException).code}); using TCG`,
+    };
   }
   // The firmware needs ~100 ms under TCG; 10 s is generous even for a loaded host.
   const fw = firmwareProbe(qemu, 'kvm', Math.min(timeoutMs, 10_000));

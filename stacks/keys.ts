@@ -89,14 +89,16 @@ export function ensureHostKeys(lab: Lab, paths: LabPaths): HostKey[] {
 /** known_hosts lines pinning each node's host key under its name and its IP. */
 export function knownHostsText(lab: Lab, hostKeys: readonly HostKey[]): string {
   const byNode = new Map(hostKeys.map((h) => [h.node, h]));
-  return lab.nodes
-    .map((n) => {
-      const h = byNode.get(n.name);
-      if (!h) throw new Error(`no host key for node ${n.name}`);
-      const [type, b64] = h.publicKey.split(/\s+/);
-      return `${n.name},${n.ip} ${type} ${b64}`;
-    })
-    .join('\n') + '\n';
+  return (
+    lab.nodes
+      .map((n) => {
+        const h = byNode.get(n.name);
+        if (!h) throw new Error(`no host key for node ${n.name}`);
+        const [type, b64] = h.publicKey.split(/\s+/);
+        return `${n.name},${n.ip} ${type} ${b64}`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 export function writeKnownHosts(lab: Lab, paths: LabPaths, hostKeys: readonly HostKey[]): string {

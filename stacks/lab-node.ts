@@ -69,7 +69,10 @@ export function domainXslt(slot = NIC_PCI_SLOT): string {
  * `_` in a last map). Any other shape shows a diff on every plan and forces a new VM.
  */
 export function kernelCmdline(lab: Lab, node: NodeSpec, image: ImageSpec): Array<Record<string, string>> {
-  const args = `${image.cmdline ?? 'root=/dev/vda rw console=ttyS0'} ip=${kernelIpArg(lab, node)}`.trim().split(/\s+/).sort();
+  const args = `${image.cmdline ?? 'root=/dev/vda rw console=ttyS0'} ip=${kernelIpArg(lab, node)}`
+    .trim()
+    .split(/\s+/)
+    .sort();
   const maps: Array<Record<string, string>> = [];
   let cur: Record<string, string> = {};
   const bare: string[] = [];
@@ -107,7 +110,11 @@ export class LabNode extends Construct {
 
     // The seed's name carries a hash of its content: changed cloud-init => new volume => new VM.
     const hash = shortHash(props.cloudInit.userData, props.cloudInit.metaData, props.cloudInit.networkConfig);
-    this.seedIso = writeSeedIso(props.cloudInit, path.join(props.seedDir, node.name), path.join(props.seedDir, `${node.name}-${hash}.iso`));
+    this.seedIso = writeSeedIso(
+      props.cloudInit,
+      path.join(props.seedDir, node.name),
+      path.join(props.seedDir, `${node.name}-${hash}.iso`),
+    );
     pruneSeedIsos(props.seedDir, node.name, this.seedIso);
 
     this.disk = new LibvirtVolume(this, 'disk', {

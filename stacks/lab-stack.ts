@@ -137,16 +137,23 @@ export class LabStack extends TerraformStack {
 
     const fp = Object.fromEntries(m.hostKeys.map((h) => [h.node, h.fingerprint]));
     new TerraformOutput(this, 'node_names', { value: lab.nodes.map((n) => n.name), description: 'Lab node hostnames' });
-    new TerraformOutput(this, 'node_ips', { value: Object.fromEntries(lab.nodes.map((n) => [n.name, n.ip])), description: 'Node underlay addresses' });
+    new TerraformOutput(this, 'node_ips', {
+      value: Object.fromEntries(lab.nodes.map((n) => [n.name, n.ip])),
+      description: 'Node underlay addresses',
+    });
     new TerraformOutput(this, 'node_roles', { value: Object.fromEntries(lab.nodes.map((n) => [n.name, n.role])) });
-    new TerraformOutput(this, 'domains', { value: Object.fromEntries(this.nodes.map((n, i) => [lab.nodes[i].name, n.domainName])) });
+    new TerraformOutput(this, 'domains', {
+      value: Object.fromEntries(this.nodes.map((n, i) => [lab.nodes[i].name, n.domainName])),
+    });
     new TerraformOutput(this, 'ssh_user', { value: image.sshUser });
     new TerraformOutput(this, 'host_key_fingerprints', { value: fp, description: 'Pinned ed25519 host keys (SHA256)' });
     new TerraformOutput(this, 'inventory', { value: m.paths.inventory });
     new TerraformOutput(this, 'known_hosts', { value: m.paths.knownHosts });
-    new TerraformOutput(this, 'ssh_private_key_file', { value: m.paths.userKey, description: 'Path only; the key never enters state' });
+    new TerraformOutput(this, 'ssh_private_key_file', {
+      value: m.paths.userKey,
+      description: 'Path only; the key never enters state',
+    });
     new TerraformOutput(this, 'bridge', { value: this.network.bridge });
     new TerraformOutput(this, 'domain_type', { value: this.domainType });
   }
 }
-

@@ -164,7 +164,10 @@ export type LabOverrides = {
 
 /** A bad lab value: one line naming the field and what is allowed. */
 export class LabConfigError extends Error {
-  constructor(readonly field: string, readonly detail: string) {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
     super(`lab config: ${field}: ${detail}`);
     this.name = 'LabConfigError';
   }
@@ -189,7 +192,7 @@ export function inCidr(ip: string, cidr: string): boolean {
   const mask = (0xffffffff << (32 - c.bits)) >>> 0;
   const v = ipToInt(ip);
   // Network and broadcast addresses are not usable host addresses.
-  return ((v & mask) >>> 0) === c.base && v !== c.base && v !== (c.base | (~mask >>> 0)) >>> 0;
+  return (v & mask) >>> 0 === c.base && v !== c.base && v !== (c.base | (~mask >>> 0)) >>> 0;
 }
 
 export function netmaskOf(cidr: string): string {
@@ -226,13 +229,17 @@ export function validateLab(lab: Lab): Lab {
     throw new LabConfigError('domainType', `"${lab.domainType}" is not allowed; use kvm, qemu or auto`);
   }
   const n = lab.network;
-  if (!parseCidr(n.cidr)) throw new LabConfigError('network.cidr', `"${n.cidr}" is not an IPv4 CIDR with prefix /8-/30`);
+  if (!parseCidr(n.cidr))
+    throw new LabConfigError('network.cidr', `"${n.cidr}" is not an IPv4 CIDR with prefix /8-/30`);
   if (n.mode !== 'isolated' && n.mode !== 'nat') {
     throw new LabConfigError('network.mode', `"${n.mode}" is not allowed; use isolated or nat`);
   }
-  if (!inCidr(n.gateway, n.cidr)) throw new LabConfigError('network.gateway', `${n.gateway} is not a host address in ${n.cidr}`);
-  if (!inCidr(n.clientIp, n.cidr)) throw new LabConfigError('network.clientIp', `${n.clientIp} is not a host address in ${n.cidr}`);
-  if (!/^[a-z][a-z0-9]{1,14}$/.test(n.nic)) throw new LabConfigError('network.nic', `"${n.nic}" is not an interface name`);
+  if (!inCidr(n.gateway, n.cidr))
+    throw new LabConfigError('network.gateway', `${n.gateway} is not a host address in ${n.cidr}`);
+  if (!inCidr(n.clientIp, n.cidr))
+    throw new LabConfigError('network.clientIp', `${n.clientIp} is not a host address in ${n.cidr}`);
+  if (!/^[a-z][a-z0-9]{1,14}$/.test(n.nic))
+    throw new LabConfigError('network.nic', `"${n.nic}" is not an interface name`);
   if (!Array.isArray(lab.nodes) || lab.nodes.length < 1 || lab.nodes.length > 16) {
     throw new LabConfigError('nodes', `need 1-16 nodes, got ${Array.isArray(lab.nodes) ? lab.nodes.length : 'none'}`);
   }
@@ -245,7 +252,8 @@ export function validateLab(lab: Lab): Lab {
     }
     if (seenName.has(node.name)) throw new LabConfigError(`${f}.name`, `"${node.name}" is used twice`);
     seenName.add(node.name);
-    if (!inCidr(node.ip, n.cidr)) throw new LabConfigError(`${f}.ip`, `${node.ip} (${node.name}) is not a host address in ${n.cidr}`);
+    if (!inCidr(node.ip, n.cidr))
+      throw new LabConfigError(`${f}.ip`, `${node.ip} (${node.name}) is not a host address in ${n.cidr}`);
     const dup = seenIp.get(node.ip);
     if (dup) throw new LabConfigError(`${f}.ip`, `${node.ip} is already used by ${dup}`);
     if (node.ip === n.gateway || node.ip === n.clientIp) {
@@ -256,7 +264,8 @@ export function validateLab(lab: Lab): Lab {
       throw new LabConfigError(`${f}.role`, `"${node.role}" is not allowed; use manager or worker`);
     }
   });
-  if (!lab.nodes.some((x) => x.role === 'manager')) throw new LabConfigError('nodes', 'no node has role manager; need at least one');
+  if (!lab.nodes.some((x) => x.role === 'manager'))
+    throw new LabConfigError('nodes', 'no node has role manager; need at least one');
   checkInt('vcpu', lab.vcpu, 1, 64);
   checkInt('memoryMiB', lab.memoryMiB, 512, 262144);
   checkInt('diskGiB', lab.diskGiB, 4, 2048);
@@ -264,7 +273,10 @@ export function validateLab(lab: Lab): Lab {
     throw new LabConfigError('image', `unknown image "${lab.image}"; known: ${Object.keys(IMAGES).join(', ')}`);
   }
   if (!VERSION_RE.test(lab.dockerVersion)) {
-    throw new LabConfigError('dockerVersion', `"${lab.dockerVersion}" is malformed; expected MAJOR.MINOR.PATCH, e.g. 24.0.7`);
+    throw new LabConfigError(
+      'dockerVersion',
+      `"${lab.dockerVersion}" is malformed; expected MAJOR.MINOR.PATCH, e.g. 24.0.7`,
+    );
   }
   checkPort('dataPathPort', lab.dataPathPort);
   if (lab.firewall !== 'off' && lab.firewall !== 'open-ports') {
@@ -276,7 +288,8 @@ export function validateLab(lab: Lab): Lab {
   checkPort('service.publishedPort', s.publishedPort);
   checkPort('service.targetPort', s.targetPort);
   if (!s.image) throw new LabConfigError('service.image', 'must not be empty');
-  if (!parseCidr(s.overlaySubnet)) throw new LabConfigError('service.overlaySubnet', `"${s.overlaySubnet}" is not an IPv4 CIDR`);
+  if (!parseCidr(s.overlaySubnet))
+    throw new LabConfigError('service.overlaySubnet', `"${s.overlaySubnet}" is not an IPv4 CIDR`);
   if (!/^[A-Za-z0-9_.-]+$/.test(lab.pool)) throw new LabConfigError('pool', `"${lab.pool}" is not a storage pool name`);
   return lab;
 }
@@ -288,9 +301,10 @@ export function mergeLab(base: Lab, o: LabOverrides | undefined): Lab {
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;
     const cur = (base as unknown as Record<string, unknown>)[k];
-    out[k] = cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
-      ? { ...(cur as object), ...(v as object) }
-      : v;
+    out[k] =
+      cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
+        ? { ...(cur as object), ...(v as object) }
+        : v;
   }
   const lab = out as unknown as Lab;
   // Names derived from the lab name follow it unless set explicitly.
@@ -342,7 +356,10 @@ export function readLabFile(file: string): LabOverrides {
   try {
     return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) ?? {};
   } catch (e) {
-    throw new LabConfigError('labFile', `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new LabConfigError(
+      'labFile',
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -365,7 +382,8 @@ export function resolveLab(opts: ResolveOptions = {}): Lab {
   lab = mergeLab(lab, fromEnv);
   // An image with Docker baked in decides the Docker version unless one was set explicitly.
   const img = IMAGES[lab.image];
-  const setVersion = [opts.context?.dockerVersion, fromEnv.dockerVersion].some((v) => v !== undefined) ||
+  const setVersion =
+    [opts.context?.dockerVersion, fromEnv.dockerVersion].some((v) => v !== undefined) ||
     (file !== undefined && readLabFile(file).dockerVersion !== undefined);
   if (img?.dockerVersion && !setVersion) lab = { ...lab, dockerVersion: img.dockerVersion };
   return validateLab(lab);

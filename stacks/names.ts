@@ -26,7 +26,8 @@ export function macsOf(lab: Lab): Map<string, string> {
   for (const n of lab.nodes) {
     const mac = macFor(lab, n);
     const other = seen.get(mac);
-    if (other) throw new Error(`lab ${lab.name}: nodes ${other} and ${n.name} derive the same MAC ${mac}; rename one node`);
+    if (other)
+      throw new Error(`lab ${lab.name}: nodes ${other} and ${n.name} derive the same MAC ${mac}; rename one node`);
     seen.set(mac, n.name);
     out.set(n.name, mac);
   }

@@ -18,13 +18,17 @@ export function checkLocalImageFiles(lab: Lab, root: string): void {
   const files = [img.source, img.kernel, img.initrd].filter((f): f is string => !!f && !/^https?:\/\//.test(f));
   const missing = files.map((f) => path.resolve(root, f)).filter((f) => !fs.existsSync(f));
   if (missing.length) {
-    throw new Error(`image ${img.name}: missing ${missing.join(', ')}; build the lab images first (see e2e/images) or choose another image`);
+    throw new Error(
+      `image ${img.name}: missing ${missing.join(', ')}; build the lab images first (see e2e/images) or choose another image`,
+    );
   }
 }
 
 export function checkControllerTools(): void {
   if (!onPath('xsltproc')) {
-    throw new Error('xsltproc not found; the libvirt provider needs it to apply the domain XSLT (Debian/Ubuntu: apt-get install xsltproc; Fedora: dnf install libxslt)');
+    throw new Error(
+      'xsltproc not found; the libvirt provider needs it to apply the domain XSLT (Debian/Ubuntu: apt-get install xsltproc; Fedora: dnf install libxslt)',
+    );
   }
   findIsoTool();
 }
@@ -36,10 +40,15 @@ export function checkControllerTools(): void {
 export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs.existsSync): void {
   const m = /^qemu(?:\+unix)?:\/\/\/(system|session)(?:\?(.*))?$/.exec(lab.libvirtUri);
   if (!m) return; // remote URIs (qemu+ssh, qemu+tcp) are checked by the provider
-  const socket = new URLSearchParams(m[2] ?? '').get('socket') ??
-    (m[1] === 'system' ? '/var/run/libvirt/libvirt-sock' : path.join(process.env.XDG_RUNTIME_DIR ?? '/run/user/0', 'libvirt', 'libvirt-sock'));
+  const socket =
+    new URLSearchParams(m[2] ?? '').get('socket') ??
+    (m[1] === 'system'
+      ? '/var/run/libvirt/libvirt-sock'
+      : path.join(process.env.XDG_RUNTIME_DIR ?? '/run/user/0', 'libvirt', 'libvirt-sock'));
   if (!exists(socket)) {
-    throw new Error(`libvirtUri ${lab.libvirtUri}: no libvirtd socket at ${socket}; start libvirtd (systemctl start libvirtd, or e2e/host/up.sh for a private one) or set SWARM_LAB_LIBVIRT_URI`);
+    throw new Error(
+      `libvirtUri ${lab.libvirtUri}: no libvirtd socket at ${socket}; start libvirtd (systemctl start libvirtd, or e2e/host/up.sh for a private one) or set SWARM_LAB_LIBVIRT_URI`,
+    );
   }
 }
 

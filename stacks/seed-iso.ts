@@ -23,7 +23,10 @@ interface IsoTool {
 const TOOLS: readonly IsoTool[] = [
   { bin: 'genisoimage', args: (o, f) => ['-quiet', '-output', o, '-volid', 'cidata', '-joliet', '-rock', ...f] },
   { bin: 'mkisofs', args: (o, f) => ['-quiet', '-output', o, '-volid', 'cidata', '-joliet', '-rock', ...f] },
-  { bin: 'xorriso', args: (o, f) => ['-as', 'mkisofs', '-quiet', '-output', o, '-volid', 'cidata', '-joliet', '-rock', ...f] },
+  {
+    bin: 'xorriso',
+    args: (o, f) => ['-as', 'mkisofs', '-quiet', '-output', o, '-volid', 'cidata', '-joliet', '-rock', ...f],
+  },
 ];
 
 function onPath(bin: string): boolean {

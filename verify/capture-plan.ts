@@ -50,14 +50,46 @@ export function planCaptures(topo: Topology, props: PlanProps = {}): CapturePoin
       filter: `(tcp port ${port} and host ${topo.client.ip}) or (${vxlanTcpFilter(topo.ingress.dataPathPort, port)})`,
     });
     if (sbox) {
-      out.push({ node: n.name, ns: 'sbox', nsPath: n.ns.sbox, iface: n.ifaces.sboxGwbridge, filter: `tcp port ${port}` });
-      out.push({ node: n.name, ns: 'sbox', nsPath: n.ns.sbox, iface: n.ifaces.sboxIngress, filter: `tcp port ${port}` });
+      out.push({
+        node: n.name,
+        ns: 'sbox',
+        nsPath: n.ns.sbox,
+        iface: n.ifaces.sboxGwbridge,
+        filter: `tcp port ${port}`,
+      });
+      out.push({
+        node: n.name,
+        ns: 'sbox',
+        nsPath: n.ns.sbox,
+        iface: n.ifaces.sboxIngress,
+        filter: `tcp port ${port}`,
+      });
     }
-    out.push({ node: n.name, ns: 'overlay', nsPath: n.ns.overlay, iface: n.ifaces.overlayVxlan, filter: `tcp port ${port}` });
-    if (props.overlayBridge) out.push({ node: n.name, ns: 'overlay', nsPath: n.ns.overlay, iface: n.ifaces.overlayBridge, filter: `tcp port ${port}` });
+    out.push({
+      node: n.name,
+      ns: 'overlay',
+      nsPath: n.ns.overlay,
+      iface: n.ifaces.overlayVxlan,
+      filter: `tcp port ${port}`,
+    });
+    if (props.overlayBridge)
+      out.push({
+        node: n.name,
+        ns: 'overlay',
+        nsPath: n.ns.overlay,
+        iface: n.ifaces.overlayBridge,
+        filter: `tcp port ${port}`,
+      });
     for (const t of topo.service.tasks.filter((x) => x.node === n.name)) {
       // Inside the task the published port is still the destination (REDIRECT to the target port happens after capture).
-      out.push({ node: n.name, ns: 'task', nsPath: t.sandboxKey, iface: props.taskIfaces?.[t.containerId] ?? 'eth0', containerId: t.containerId, filter: `tcp port ${port} or tcp port ${topo.service.targetPort}` });
+      out.push({
+        node: n.name,
+        ns: 'task',
+        nsPath: t.sandboxKey,
+        iface: props.taskIfaces?.[t.containerId] ?? 'eth0',
+        containerId: t.containerId,
+        filter: `tcp port ${port} or tcp port ${topo.service.targetPort}`,
+      });
     }
   }
   return out;

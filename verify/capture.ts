@@ -39,7 +39,11 @@ interface Running {
 }
 
 export class CaptureError extends Error {
-  constructor(readonly node: string, readonly point: string, detail: string) {
+  constructor(
+    readonly node: string,
+    readonly point: string,
+    detail: string,
+  ) {
     super(`${node}: capture ${point}: ${detail}`);
     this.name = 'CaptureError';
   }
@@ -77,7 +81,11 @@ export class CaptureSession {
   ) {}
 
   /** Start every point at once and wait until each listens (or fail/mark per `onPointFailure`). */
-  static async start(pool: SshPool, points: readonly CapturePoint[], props: CaptureProps = {}): Promise<CaptureSession> {
+  static async start(
+    pool: SshPool,
+    points: readonly CapturePoint[],
+    props: CaptureProps = {},
+  ): Promise<CaptureSession> {
     const snaplen = props.snaplen ?? 256;
     const maxSeconds = props.maxSeconds ?? 300;
     const remoteDir = props.remoteDir ?? `/tmp/swarm-lab-verify-${Date.now()}-${process.pid}`;
@@ -87,24 +95,37 @@ export class CaptureSession {
     try {
       await pool.all(nodes, async (node) => {
         const t0 = Date.now();
-        const found = parseToolProbe((await pool.exec(node, toolProbeCommand(['tcpdump', 'nsenter', 'timeout']))).stdout);
+        const found = parseToolProbe(
+          (await pool.exec(node, toolProbeCommand(['tcpdump', 'nsenter', 'timeout']))).stdout,
+        );
         const missing = ['tcpdump', 'nsenter', 'timeout'].filter((t) => !found[t]);
         if (missing.length) throw new MissingToolError(node, missing);
         const mine = running.filter((r) => r.point.node === node);
         // One exec per node starts all its tcpdumps; each prints its PID on its own line.
-        const script = [`mkdir -p ${shQuote(remoteDir)}`, ...mine.map((r) => tcpdumpStartCommand(r.point, r.remoteFile, snaplen, maxSeconds))].join('\n');
+        const script = [
+          `mkdir -p ${shQuote(remoteDir)}`,
+          ...mine.map((r) => tcpdumpStartCommand(r.point, r.remoteFile, snaplen, maxSeconds)),
+        ].join('\n');
         const pids = (await pool.exec(node, script)).stdout.trim().split('\n').map(Number);
         mine.forEach((r, i) => {
           (r as { pid?: number }).pid = Number.isInteger(pids[i]) && pids[i] > 1 ? pids[i] : undefined;
           if (!r.pid) r.failed = 'tcpdump did not start (no PID)';
         });
         await session.waitListening(node, mine, props.listenTimeoutMs ?? 15000);
-        props.log?.(node, 'capture', `${mine.filter((r) => !r.failed).length}/${mine.length} tcpdump listening (${Date.now() - t0} ms)`);
+        props.log?.(
+          node,
+          'capture',
+          `${mine.filter((r) => !r.failed).length}/${mine.length} tcpdump listening (${Date.now() - t0} ms)`,
+        );
       });
       const failed = running.filter((r) => r.failed);
       if (failed.length && (props.onPointFailure ?? 'fail') === 'fail') {
         const f = failed[0];
-        throw new CaptureError(f.point.node, describe(f.point), `${f.failed}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`);
+        throw new CaptureError(
+          f.point.node,
+          describe(f.point),
+          `${f.failed}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`,
+        );
       }
     } catch (e) {
       await session.stop().catch(() => undefined);
@@ -120,7 +141,10 @@ export class CaptureSession {
     let pending = mine.filter((r) => !r.failed);
     while (pending.length) {
       const script = pending
-        .map((r) => `if grep -q 'listening on' ${shQuote(r.remoteFile + '.err')} 2>/dev/null; then echo L; elif ${ALIVE(String(r.pid))}; then echo W; else echo "D $(tr '\\n' ' ' < ${shQuote(r.remoteFile + '.err')} 2>/dev/null)"; fi`)
+        .map(
+          (r) =>
+            `if grep -q 'listening on' ${shQuote(r.remoteFile + '.err')} 2>/dev/null; then echo L; elif ${ALIVE(String(r.pid))}; then echo W; else echo "D $(tr '\\n' ' ' < ${shQuote(r.remoteFile + '.err')} 2>/dev/null)"; fi`,
+        )
         .join('\n');
       const lines = (await this.pool.exec(node, script)).stdout.split('\n');
       pending.forEach((r, i) => {
@@ -162,16 +186,23 @@ export class CaptureSession {
           // SIGKILL the timeout wrapper and its tcpdump child (found via /proc, by PID).
           `for p in $pids; do if ${ALIVE('$p')}; then for c in $(cat /proc/$p/task/*/children 2>/dev/null); do kill -KILL $c; done; kill -KILL $p; echo "killed $p" >&2; fi; done`,
           `chmod 0644 ${dir}/* 2>/dev/null`,
-          ...mine.map((r) => `echo "$(grep -o '^[0-9]* packets captured' ${shQuote(r.remoteFile + '.err')} 2>/dev/null | cut -d' ' -f1)"`),
+          ...mine.map(
+            (r) =>
+              `echo "$(grep -o '^[0-9]* packets captured' ${shQuote(r.remoteFile + '.err')} 2>/dev/null | cut -d' ' -f1)"`,
+          ),
           'true',
         ].join('\n');
-        const res = await this.pool.exec(node, script, { ignoreAbort: true, timeoutMs: (this.props.stopGraceMs ?? 5000) + 15000 });
+        const res = await this.pool.exec(node, script, {
+          ignoreAbort: true,
+          timeoutMs: (this.props.stopGraceMs ?? 5000) + 15000,
+        });
         const counts = res.stdout.split('\n');
         mine.forEach((r, i) => {
           const n = Number(counts[i]);
           if (counts[i] && Number.isInteger(n)) r.packets = n;
         });
-        if (res.stderr.includes('killed')) this.props.log?.(node, 'capture', `tcpdump needed SIGKILL: ${res.stderr.trim()}`);
+        if (res.stderr.includes('killed'))
+          this.props.log?.(node, 'capture', `tcpdump needed SIGKILL: ${res.stderr.trim()}`);
       }),
     );
   }
@@ -192,7 +223,13 @@ export class CaptureSession {
             .filter((x) => x.point.node === node)
             .map(async (r) => {
               const file = path.join(localDir, captureFileName(r.point));
-              const base = { node, ns: r.point.ns, iface: r.point.iface, ...(r.point.containerId ? { containerId: r.point.containerId } : {}), file };
+              const base = {
+                node,
+                ns: r.point.ns,
+                iface: r.point.iface,
+                ...(r.point.containerId ? { containerId: r.point.containerId } : {}),
+                file,
+              };
               if (r.failed) {
                 out.push({ ...base, failed: r.failed });
                 return;
@@ -223,6 +260,8 @@ export class CaptureSession {
   /** Remove the remote work dir on every node (after an abort too). */
   async cleanup(): Promise<void> {
     const nodes = [...new Set(this.running.map((r) => r.point.node))];
-    await Promise.allSettled(nodes.map((n) => this.pool.exec(n, `rm -rf ${shQuote(this.remoteDir)}`, { ignoreAbort: true, timeoutMs: 15000 })));
+    await Promise.allSettled(
+      nodes.map((n) => this.pool.exec(n, `rm -rf ${shQuote(this.remoteDir)}`, { ignoreAbort: true, timeoutMs: 15000 })),
+    );
   }
 }

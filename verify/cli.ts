@@ -45,10 +45,19 @@ export const USAGE = `usage: npm run verify -- [options]
   --debug                          print stacks on errors`;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { requests: 6, sbox: true, insecureAcceptAnyHostKey: false, bootWaitS: 180, connectTimeoutS: 10, debug: false, help: false };
+  const o: CliOptions = {
+    requests: 6,
+    sbox: true,
+    insecureAcceptAnyHostKey: false,
+    bootWaitS: 180,
+    connectTimeoutS: 10,
+    debug: false,
+    help: false,
+  };
   const num = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs an integer ${min}-${max}, got ${JSON.stringify(v)}`);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag} needs an integer ${min}-${max}, got ${JSON.stringify(v)}`);
     return n;
   };
   const str = (flag: string, v: string | undefined): string => {
@@ -58,19 +67,45 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
-      case '--lab-file': o.labFile = str(a, argv[++i]); break;
-      case '--requests': o.requests = num(a, argv[++i], 1, 1000); break;
-      case '--entry': o.entry = str(a, argv[++i]); break;
-      case '--service': o.service = str(a, argv[++i]); break;
-      case '--user': o.user = str(a, argv[++i]); break;
-      case '--no-sbox': o.sbox = false; break;
-      case '--boot-wait': o.bootWaitS = num(a, argv[++i], 0, 3600); break;
-      case '--connect-timeout': o.connectTimeoutS = num(a, argv[++i], 1, 600); break;
-      case '--out': o.out = str(a, argv[++i]); break;
-      case '--insecure-accept-any-host-key': o.insecureAcceptAnyHostKey = true; break;
-      case '--debug': o.debug = true; break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new UsageError(`unknown option ${a}`);
+      case '--lab-file':
+        o.labFile = str(a, argv[++i]);
+        break;
+      case '--requests':
+        o.requests = num(a, argv[++i], 1, 1000);
+        break;
+      case '--entry':
+        o.entry = str(a, argv[++i]);
+        break;
+      case '--service':
+        o.service = str(a, argv[++i]);
+        break;
+      case '--user':
+        o.user = str(a, argv[++i]);
+        break;
+      case '--no-sbox':
+        o.sbox = false;
+        break;
+      case '--boot-wait':
+        o.bootWaitS = num(a, argv[++i], 0, 3600);
+        break;
+      case '--connect-timeout':
+        o.connectTimeoutS = num(a, argv[++i], 1, 600);
+        break;
+      case '--out':
+        o.out = str(a, argv[++i]);
+        break;
+      case '--insecure-accept-any-host-key':
+        o.insecureAcceptAnyHostKey = true;
+        break;
+      case '--debug':
+        o.debug = true;
+        break;
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
     }
   }
   return o;
@@ -84,7 +119,9 @@ export class UsageError extends Error {
 }
 
 /** A progress logger: `[+  1.2s] node        step       detail`. */
-export function progress(write: (s: string) => void = (s) => process.stderr.write(s)): (node: string, step: string, detail: string) => void {
+export function progress(
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): (node: string, step: string, detail: string) => void {
   const t0 = Date.now();
   return (node, step, detail) => {
     const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
@@ -99,12 +136,17 @@ export function errorLine(e: unknown, step?: string): string {
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
   if (err instanceof LabConfigError || err instanceof UsageError) return `verify: ${err.message}`;
   const others = (err as { others?: Error[] }).others;
-  const more = others?.length ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})` : '';
+  const more = others?.length
+    ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
+    : '';
   return `verify failed${s ? ` at ${s}` : ''}: ${err.message}${more}`;
 }
 
 function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function readUserKey(lab: Lab): string {
@@ -112,7 +154,10 @@ export function readUserKey(lab: Lab): string {
   try {
     return fs.readFileSync(p.userKey, 'utf8');
   } catch {
-    throw new LabConfigError('labDir', `no SSH key at ${p.userKey}; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_DIR`);
+    throw new LabConfigError(
+      'labDir',
+      `no SSH key at ${p.userKey}; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_DIR`,
+    );
   }
 }
 
@@ -163,25 +208,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     const paths = labPaths(lab);
     const pins = loadLabPins(paths.knownHosts, paths.hostKeys, lab.nodes);
     if (!pins.size && !opts.insecureAcceptAnyHostKey) {
-      throw new LabConfigError('known_hosts', `no pinned host keys in ${paths.knownHosts} or ${paths.hostKeys}/<node>/; deploy the lab first, or pass --insecure-accept-any-host-key for hosts you own`);
+      throw new LabConfigError(
+        'known_hosts',
+        `no pinned host keys in ${paths.knownHosts} or ${paths.hostKeys}/<node>/; deploy the lab first, or pass --insecure-accept-any-host-key for hosts you own`,
+      );
     }
     const outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
     fs.mkdirSync(outDir, { recursive: true });
     const user = opts.user ?? imageOf(lab).sshUser;
-    log('*', 'lab', `${lab.name}: ${lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}; user ${user}; reports -> ${outDir}`);
+    log(
+      '*',
+      'lab',
+      `${lab.name}: ${lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}; user ${user}; reports -> ${outDir}`,
+    );
     const transcript: TranscriptEntry[] = [];
-    pool = new SshPool(lab.nodes.map((n) => ({ node: n.name, host: n.ip })), {
-      user,
-      privateKey: readUserKey(lab),
-      pins,
-      insecureAcceptAnyHostKey: opts.insecureAcceptAnyHostKey,
-      connectTimeoutMs: opts.connectTimeoutS * 1000,
-      bootWaitMs: opts.bootWaitS * 1000,
-      signal: controller.signal,
-      log: (l) => log(l.split(':')[0], 'connect', l.slice(l.indexOf(':') + 2)),
-      // What each node answered, saved beside the report: the raw input of discovery and state checks.
-      onExec: (node, command, r) => transcript.push({ node, command, code: r.code, stdout: r.stdout, stderr: r.stderr }),
-    });
+    pool = new SshPool(
+      lab.nodes.map((n) => ({ node: n.name, host: n.ip })),
+      {
+        user,
+        privateKey: readUserKey(lab),
+        pins,
+        insecureAcceptAnyHostKey: opts.insecureAcceptAnyHostKey,
+        connectTimeoutMs: opts.connectTimeoutS * 1000,
+        bootWaitMs: opts.bootWaitS * 1000,
+        signal: controller.signal,
+        log: (l) => log(l.split(':')[0], 'connect', l.slice(l.indexOf(':') + 2)),
+        // What each node answered, saved beside the report: the raw input of discovery and state checks.
+        onExec: (node, command, r) =>
+          transcript.push({ node, command, code: r.code, stdout: r.stdout, stderr: r.stderr }),
+      },
+    );
     const p = pool;
     const code = await withInterrupt(
       controller,

@@ -10,25 +10,38 @@ export interface SnapshotProps {
   readonly log?: (node: string, step: string, detail: string) => void;
 }
 
-export async function snapshotNode(pool: SshPool, topo: Topology, node: string, props: SnapshotProps = {}): Promise<NodeSnapshot> {
+export async function snapshotNode(
+  pool: SshPool,
+  topo: Topology,
+  node: string,
+  props: SnapshotProps = {},
+): Promise<NodeSnapshot> {
   const n = topo.nodes.find((x) => x.name === node);
   if (!n) throw new Error(`snapshot: node ${node} is not in the topology`);
   const t0 = Date.now();
   const x = (cmd: string): Promise<string> => pool.exec(node, cmd).then((r) => r.stdout);
   // ipvsadm is optional: probe it once; /proc/net/ip_vs is read either way (per netns file).
-  const hasIpvsadm = (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
+  const hasIpvsadm =
+    (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
   const tasks = topo.service.tasks.filter((t) => t.node === node);
   const [hostIpt, sboxIpt, ipvsadm, procIpvs, addr, fdb, vxlanLink, taskIpt] = await Promise.all([
     x('iptables-save'),
     x(inNs(n.ns.sbox, 'iptables-save')),
     hasIpvsadm ? x(inNs(n.ns.sbox, 'ipvsadm -Ln')) : Promise.resolve(''),
-    pool.exec(node, inNs(n.ns.sbox, 'cat /proc/net/ip_vs'), { check: false }).then((r) => (r.code === 0 ? r.stdout : '')),
+    pool
+      .exec(node, inNs(n.ns.sbox, 'cat /proc/net/ip_vs'), { check: false })
+      .then((r) => (r.code === 0 ? r.stdout : '')),
     x(inNs(n.ns.sbox, 'ip -o addr show')),
     x(inNs(n.ns.overlay, `bridge fdb show dev ${shQuote(n.ifaces.overlayVxlan)}`)),
     x(inNs(n.ns.overlay, `ip -d link show ${shQuote(n.ifaces.overlayVxlan)}`)),
-    Promise.all(tasks.map((t) => x(inNs(t.sandboxKey, 'iptables-save')).then((s) => [t.containerId, { iptablesSave: s }] as const))),
+    Promise.all(
+      tasks.map((t) =>
+        x(inNs(t.sandboxKey, 'iptables-save')).then((s) => [t.containerId, { iptablesSave: s }] as const),
+      ),
+    ),
   ]);
-  if (!hasIpvsadm) props.log?.(node, 'snapshot', 'ipvsadm not installed: using /proc/net/ip_vs (install ipvsadm for names)');
+  if (!hasIpvsadm)
+    props.log?.(node, 'snapshot', 'ipvsadm not installed: using /proc/net/ip_vs (install ipvsadm for names)');
   props.log?.(node, 'snapshot', `iptables/ipvs/fdb/${tasks.length} task ns (${Date.now() - t0} ms)`);
   return {
     node,
@@ -40,5 +53,8 @@ export async function snapshotNode(pool: SshPool, topo: Topology, node: string, 
 }
 
 export async function snapshotAll(pool: SshPool, topo: Topology, props: SnapshotProps = {}): Promise<NodeSnapshot[]> {
-  return pool.all(topo.nodes.map((n) => n.name), (node) => snapshotNode(pool, topo, node, props));
+  return pool.all(
+    topo.nodes.map((n) => n.name),
+    (node) => snapshotNode(pool, topo, node, props),
+  );
 }

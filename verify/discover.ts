@@ -4,8 +4,23 @@
  * (in parallel across nodes); all parsing is in verify/parse (pure, fixture-tested).
  */
 import type { NodeInfo, TaskInfo, Topology } from './model';
-import { matchNodeName, NetworkInfo, parseNetworkInspect, parseNodeLs, parseServiceInspect, sboxEndpoint, taskEndpoints } from './parse/docker';
-import { IfAddr, ifaceInSubnet, ifaceWithAddress, parseIpAddr, parseVxlanLinks, pickDockerNetns } from './parse/iproute';
+import {
+  matchNodeName,
+  NetworkInfo,
+  parseNetworkInspect,
+  parseNodeLs,
+  parseServiceInspect,
+  sboxEndpoint,
+  taskEndpoints,
+} from './parse/docker';
+import {
+  IfAddr,
+  ifaceInSubnet,
+  ifaceWithAddress,
+  parseIpAddr,
+  parseVxlanLinks,
+  pickDockerNetns,
+} from './parse/iproute';
 import { MissingToolError, parseToolProbe, requiredMissing, toolProbeCommand } from './parse/tools';
 import { shQuote, SshPool } from './ssh';
 
@@ -23,7 +38,11 @@ export interface DiscoverProps {
 
 /** A discovery finding that makes verify impossible; names node, what and the fix. */
 export class DiscoveryError extends Error {
-  constructor(readonly node: string, readonly step: string, detail: string) {
+  constructor(
+    readonly node: string,
+    readonly step: string,
+    detail: string,
+  ) {
     super(`${node}: ${step}: ${detail}`);
     this.name = 'DiscoveryError';
   }
@@ -47,7 +66,12 @@ export function inNs(nsPath: string, command: string): string {
   return `nsenter --net=${shQuote(nsPath)} ${command}`;
 }
 
-async function gatherNode(pool: SshPool, node: { name: string; ip: string }, netnsDir: string, log: DiscoverProps['log']): Promise<NodeFacts> {
+async function gatherNode(
+  pool: SshPool,
+  node: { name: string; ip: string },
+  netnsDir: string,
+  log: DiscoverProps['log'],
+): Promise<NodeFacts> {
   const x = (cmd: string): Promise<string> => pool.exec(node.name, cmd).then((r) => r.stdout);
   const t0 = Date.now();
   const tools = parseToolProbe(await x(toolProbeCommand()));
@@ -57,9 +81,13 @@ async function gatherNode(pool: SshPool, node: { name: string; ip: string }, net
   const ping = await pool.exec(node.name, `docker version --format '{{.Server.Version}}'`, { check: false });
   if (ping.code !== 0) {
     const why = ping.stderr.trim().split('\n').pop() ?? '';
-    throw new DiscoveryError(node.name, 'docker', /Cannot connect to the Docker daemon|docker\.sock/.test(why)
-      ? `the Docker daemon is not running (${why}); start it (systemctl start docker) or re-run the Ansible provisioning`
-      : `\`docker version\` failed: ${why}; check dockerd on the node (journalctl -u docker)`);
+    throw new DiscoveryError(
+      node.name,
+      'docker',
+      /Cannot connect to the Docker daemon|docker\.sock/.test(why)
+        ? `the Docker daemon is not running (${why}); start it (systemctl start docker) or re-run the Ansible provisioning`
+        : `\`docker version\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
+    );
   }
   const [version, info, ingress, gwbridge, netnsListing, hostAddr] = await Promise.all([
     Promise.resolve(ping.stdout),
@@ -70,10 +98,29 @@ async function gatherNode(pool: SshPool, node: { name: string; ip: string }, net
     x('ip -o addr show'),
   ]);
   const [state, control] = info.trim().split(/\s+/);
-  if (state !== 'active') throw new DiscoveryError(node.name, 'swarm', `node is not in a swarm (LocalNodeState=${state}); run the Ansible provisioning (swarm init/join)`);
-  if (ingress.code !== 0) throw new DiscoveryError(node.name, 'ingress network', `docker network inspect ingress failed: ${ingress.stderr.trim()}; the swarm has no ingress network (docker network create --ingress ...)`);
-  if (gwbridge.code !== 0) throw new DiscoveryError(node.name, 'docker_gwbridge', `docker network inspect docker_gwbridge failed: ${gwbridge.stderr.trim()}; it appears once the node joined the swarm`);
-  log?.(node.name, 'discover', `docker ${version.trim()}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`);
+  if (state !== 'active')
+    throw new DiscoveryError(
+      node.name,
+      'swarm',
+      `node is not in a swarm (LocalNodeState=${state}); run the Ansible provisioning (swarm init/join)`,
+    );
+  if (ingress.code !== 0)
+    throw new DiscoveryError(
+      node.name,
+      'ingress network',
+      `docker network inspect ingress failed: ${ingress.stderr.trim()}; the swarm has no ingress network (docker network create --ingress ...)`,
+    );
+  if (gwbridge.code !== 0)
+    throw new DiscoveryError(
+      node.name,
+      'docker_gwbridge',
+      `docker network inspect docker_gwbridge failed: ${gwbridge.stderr.trim()}; it appears once the node joined the swarm`,
+    );
+  log?.(
+    node.name,
+    'discover',
+    `docker ${version.trim()}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
+  );
   return {
     name: node.name,
     ip: node.ip,
@@ -98,90 +145,173 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
   const nsDirOf = (node: string): string =>
     typeof props.netnsDir === 'function' ? props.netnsDir(node) : (props.netnsDir ?? '/var/run/docker/netns');
   const log = props.log;
-  const facts = await pool.all(props.nodes.map((n) => n.name), (name) => gatherNode(pool, props.nodes.find((n) => n.name === name)!, nsDirOf(name), log));
+  const facts = await pool.all(
+    props.nodes.map((n) => n.name),
+    (name) =>
+      gatherNode(
+        pool,
+        props.nodes.find((n) => n.name === name)!,
+        nsDirOf(name),
+        log,
+      ),
+  );
   const names = props.nodes.map((n) => n.name);
 
   const manager = facts.find((f) => f.controlAvailable);
-  if (!manager) throw new DiscoveryError(names.join(','), 'swarm', 'no node is a swarm manager; run the Ansible provisioning');
+  if (!manager)
+    throw new DiscoveryError(names.join(','), 'swarm', 'no node is a swarm manager; run the Ansible provisioning');
   const [nodeLs, svcJson] = await Promise.all([
     pool.exec(manager.name, 'docker node ls').then((r) => r.stdout),
     pool.exec(manager.name, `docker service inspect ${shQuote(props.service)}`, { check: false }),
   ]);
   if (svcJson.code !== 0) {
-    throw new DiscoveryError(manager.name, 'service', `service "${props.service}" not found (${svcJson.stderr.trim()}); deploy it (ansible/site.yml) or pass --service`);
+    throw new DiscoveryError(
+      manager.name,
+      'service',
+      `service "${props.service}" not found (${svcJson.stderr.trim()}); deploy it (ansible/site.yml) or pass --service`,
+    );
   }
   const swarmNodes = parseNodeLs(nodeLs);
   const svc = parseServiceInspect(svcJson.stdout);
   const ingressId = manager.ingress.id;
   const vip = svc.vips.find((v) => v.networkId === ingressId)?.ip;
-  if (!vip) throw new DiscoveryError(manager.name, 'service', `service ${svc.name} has no VIP on the ingress network; publish a port in ingress mode (-p <published>:<target>)`);
+  if (!vip)
+    throw new DiscoveryError(
+      manager.name,
+      'service',
+      `service ${svc.name} has no VIP on the ingress network; publish a port in ingress mode (-p <published>:<target>)`,
+    );
   const port = svc.ports.find((p) => p.publishMode === 'ingress' && p.protocol === 'tcp');
-  if (!port) throw new DiscoveryError(manager.name, 'service', `service ${svc.name} publishes no TCP port in ingress mode`);
+  if (!port)
+    throw new DiscoveryError(manager.name, 'service', `service ${svc.name} publishes no TCP port in ingress mode`);
 
   const nodes: NodeInfo[] = [];
   const tasks: TaskInfo[] = [];
   const taskIfaces: Record<string, string> = {};
   let dataPathPort: number | undefined;
-  await pool.all(facts.map((f) => f.name), async (name) => {
-    const f = facts.find((x) => x.name === name)!;
-    const netnsDir = nsDirOf(name);
-    const nsList = pickDockerNetns(f.netnsListing, ingressId, netnsDir);
-    if (!nsList.sbox) throw new DiscoveryError(name, 'namespaces', `no ingress_sbox in ${netnsDir}; the node has no ingress endpoint yet (a service must publish a port)`);
-    if (!nsList.overlay) throw new DiscoveryError(name, 'namespaces', `no overlay namespace *-${ingressId.slice(0, 10)} in ${netnsDir}`);
-    const sboxEp = sboxEndpoint(f.ingress);
-    const sboxGw = sboxEndpoint(f.gwbridge);
-    if (!sboxEp || !sboxGw) throw new DiscoveryError(name, 'ingress-sbox', 'docker network inspect shows no ingress-sbox endpoint on ingress/docker_gwbridge');
-    const local = taskEndpoints(f.ingress, props.service);
-    const [sboxAddr, ovAddr, ovLinks, sandboxes] = await Promise.all([
-      pool.exec(name, inNs(nsList.sbox, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-      pool.exec(name, inNs(nsList.overlay, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-      pool.exec(name, inNs(nsList.overlay, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
-      local.length
-        ? pool.exec(name, `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`).then((r) => r.stdout)
-        : Promise.resolve(''),
-    ]);
-    const nic = ifaceWithAddress(f.hostAddrs, f.ip);
-    if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
-    const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
-    const sboxGwIf = ifaceInSubnet(sboxAddr, f.gwbridge.subnet);
-    const bridge = ifaceWithAddress(ovAddr, f.ingress.gateway);
-    const vni = manager.ingress.vnis[0];
-    const vx = ovLinks.find((l) => l.vni === vni) ?? ovLinks[0];
-    if (!sboxIngress || !sboxGwIf) throw new DiscoveryError(name, 'ingress_sbox', `no interface in ${f.ingress.subnet} / ${f.gwbridge.subnet} inside ${nsList.sbox}`);
-    if (!bridge || !vx) throw new DiscoveryError(name, 'overlay namespace', `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`);
-    dataPathPort ??= vx.dstport;
-    const sandboxOf = new Map(sandboxes.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]));
-    for (const t of local) {
-      const key = sandboxOf.get(t.containerId);
-      if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
-      tasks.push({ id: t.taskId, slot: t.slot, node: name, containerId: t.containerId, ingressIp: t.ip, ingressMac: t.mac, sandboxKey: key });
-    }
-    await Promise.all(
-      local.map(async (t) => {
-        const addrs = parseIpAddr((await pool.exec(name, inNs(sandboxOf.get(t.containerId)!, 'ip -o addr show'))).stdout);
-        const itf = ifaceWithAddress(addrs, t.ip);
-        if (!itf) throw new DiscoveryError(name, 'task', `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`);
-        taskIfaces[t.containerId] = itf.ifname;
-      }),
+  await pool.all(
+    facts.map((f) => f.name),
+    async (name) => {
+      const f = facts.find((x) => x.name === name)!;
+      const netnsDir = nsDirOf(name);
+      const nsList = pickDockerNetns(f.netnsListing, ingressId, netnsDir);
+      if (!nsList.sbox)
+        throw new DiscoveryError(
+          name,
+          'namespaces',
+          `no ingress_sbox in ${netnsDir}; the node has no ingress endpoint yet (a service must publish a port)`,
+        );
+      if (!nsList.overlay)
+        throw new DiscoveryError(name, 'namespaces', `no overlay namespace *-${ingressId.slice(0, 10)} in ${netnsDir}`);
+      const sboxEp = sboxEndpoint(f.ingress);
+      const sboxGw = sboxEndpoint(f.gwbridge);
+      if (!sboxEp || !sboxGw)
+        throw new DiscoveryError(
+          name,
+          'ingress-sbox',
+          'docker network inspect shows no ingress-sbox endpoint on ingress/docker_gwbridge',
+        );
+      const local = taskEndpoints(f.ingress, props.service);
+      const [sboxAddr, ovAddr, ovLinks, sandboxes] = await Promise.all([
+        pool.exec(name, inNs(nsList.sbox, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
+        pool.exec(name, inNs(nsList.overlay, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
+        pool.exec(name, inNs(nsList.overlay, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
+        local.length
+          ? pool
+              .exec(
+                name,
+                `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
+              )
+              .then((r) => r.stdout)
+          : Promise.resolve(''),
+      ]);
+      const nic = ifaceWithAddress(f.hostAddrs, f.ip);
+      if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
+      const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
+      const sboxGwIf = ifaceInSubnet(sboxAddr, f.gwbridge.subnet);
+      const bridge = ifaceWithAddress(ovAddr, f.ingress.gateway);
+      const vni = manager.ingress.vnis[0];
+      const vx = ovLinks.find((l) => l.vni === vni) ?? ovLinks[0];
+      if (!sboxIngress || !sboxGwIf)
+        throw new DiscoveryError(
+          name,
+          'ingress_sbox',
+          `no interface in ${f.ingress.subnet} / ${f.gwbridge.subnet} inside ${nsList.sbox}`,
+        );
+      if (!bridge || !vx)
+        throw new DiscoveryError(
+          name,
+          'overlay namespace',
+          `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`,
+        );
+      dataPathPort ??= vx.dstport;
+      const sandboxOf = new Map(
+        sandboxes
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.trim().split(/\s+/) as [string, string]),
+      );
+      for (const t of local) {
+        const key = sandboxOf.get(t.containerId);
+        if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
+        tasks.push({
+          id: t.taskId,
+          slot: t.slot,
+          node: name,
+          containerId: t.containerId,
+          ingressIp: t.ip,
+          ingressMac: t.mac,
+          sandboxKey: key,
+        });
+      }
+      await Promise.all(
+        local.map(async (t) => {
+          const addrs = parseIpAddr(
+            (await pool.exec(name, inNs(sandboxOf.get(t.containerId)!, 'ip -o addr show'))).stdout,
+          );
+          const itf = ifaceWithAddress(addrs, t.ip);
+          if (!itf)
+            throw new DiscoveryError(
+              name,
+              'task',
+              `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
+            );
+          taskIfaces[t.containerId] = itf.ifname;
+        }),
+      );
+      const row = swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);
+      nodes.push({
+        name,
+        ip: f.ip,
+        nic: nic.ifname,
+        engineVersion: f.engineVersion,
+        swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
+        leader: row?.managerStatus === 'Leader',
+        sboxIngressIp: sboxEp.ip,
+        sboxIngressMac: sboxEp.mac,
+        sboxGwbridgeIp: sboxGw.ip,
+        gwbridgeGateway: f.gwbridge.gateway,
+        ns: { sbox: nsList.sbox, overlay: nsList.overlay },
+        ifaces: {
+          sboxIngress: sboxIngress.ifname,
+          sboxGwbridge: sboxGwIf.ifname,
+          overlayVxlan: vx.ifname,
+          overlayBridge: bridge.ifname,
+        },
+      });
+      log?.(
+        name,
+        'discover',
+        `sbox ${sboxEp.ip} (${sboxIngress.ifname}) / ${sboxGw.ip} (${sboxGwIf.ifname}), overlay ${vx.ifname} vni ${vx.vni}, ${local.length} task(s)`,
+      );
+    },
+  );
+  if (!tasks.length)
+    throw new DiscoveryError(
+      names.join(','),
+      'tasks',
+      `service ${svc.name} has no running task on the ingress network`,
     );
-    const row = swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);
-    nodes.push({
-      name,
-      ip: f.ip,
-      nic: nic.ifname,
-      engineVersion: f.engineVersion,
-      swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
-      leader: row?.managerStatus === 'Leader',
-      sboxIngressIp: sboxEp.ip,
-      sboxIngressMac: sboxEp.mac,
-      sboxGwbridgeIp: sboxGw.ip,
-      gwbridgeGateway: f.gwbridge.gateway,
-      ns: { sbox: nsList.sbox, overlay: nsList.overlay },
-      ifaces: { sboxIngress: sboxIngress.ifname, sboxGwbridge: sboxGwIf.ifname, overlayVxlan: vx.ifname, overlayBridge: bridge.ifname },
-    });
-    log?.(name, 'discover', `sbox ${sboxEp.ip} (${sboxIngress.ifname}) / ${sboxGw.ip} (${sboxGwIf.ifname}), overlay ${vx.ifname} vni ${vx.vni}, ${local.length} task(s)`);
-  });
-  if (!tasks.length) throw new DiscoveryError(names.join(','), 'tasks', `service ${svc.name} has no running task on the ingress network`);
   if (svc.replicas !== undefined && tasks.length < svc.replicas) {
     log?.('*', 'discover', `warning: ${tasks.length} of ${svc.replicas} tasks found on the lab nodes`);
   }

@@ -80,7 +80,11 @@ export class HostKeyPins {
  * (each pinned for the node's name and IP). Missing files are skipped; an empty result is
  * the caller's problem to report (it names the files it looked for).
  */
-export function loadLabPins(knownHostsFile: string, hostKeysDir: string, nodes: ReadonlyArray<{ name: string; ip: string }>): HostKeyPins {
+export function loadLabPins(
+  knownHostsFile: string,
+  hostKeysDir: string,
+  nodes: ReadonlyArray<{ name: string; ip: string }>,
+): HostKeyPins {
   const pins = new HostKeyPins();
   if (fs.existsSync(knownHostsFile)) pins.addKnownHosts(fs.readFileSync(knownHostsFile, 'utf8'), knownHostsFile);
   for (const n of nodes) {

@@ -36,7 +36,10 @@ export interface RoundProps {
 
 /** Which step a round failure happened in (for the one-line error). */
 export class RoundStepError extends Error {
-  constructor(readonly step: string, readonly cause: Error) {
+  constructor(
+    readonly step: string,
+    readonly cause: Error,
+  ) {
     super(cause.message);
     this.name = 'RoundStepError';
   }
@@ -60,13 +63,27 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     }),
   );
   const { topology, taskIfaces } = await step('discover', () =>
-    discover(pool, { nodes: props.nodes, clientIp: props.clientIp, service: props.service, log, ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}) }),
+    discover(pool, {
+      nodes: props.nodes,
+      clientIp: props.clientIp,
+      service: props.service,
+      log,
+      ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
+    }),
   );
-  log('*', 'discover', `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`);
+  log(
+    '*',
+    'discover',
+    `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`,
+  );
   const snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
   const points = planCaptures(topology, { sbox: props.sbox ?? true, taskIfaces });
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
-  if (!entry) throw new RoundStepError('traffic', new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`));
+  if (!entry)
+    throw new RoundStepError(
+      'traffic',
+      new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`),
+    );
   const session = await step('capture', () => CaptureSession.start(pool, points, { log }));
   let requests;
   try {
@@ -89,7 +106,8 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   await session.stop();
   const pcapDir = path.join(props.outDir, 'pcaps');
   const captures = await step('collect', () => session.collect(pcapDir));
-  for (const c of captures.filter((x) => x.failed)) log(c.node, 'collect', `not captured: ${path.basename(c.file)}: ${c.failed}`);
+  for (const c of captures.filter((x) => x.failed))
+    log(c.node, 'collect', `not captured: ${path.basename(c.file)}: ${c.failed}`);
   const round: RoundData = { topology, snapshots, captures, requests };
   fs.writeFileSync(path.join(props.outDir, 'round.json'), JSON.stringify(round, null, 2) + '\n');
   return round;

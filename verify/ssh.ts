@@ -66,7 +66,11 @@ export interface ExecResult {
 
 /** Base of every SSH-layer error: names node and host. */
 export class SshError extends Error {
-  constructor(readonly node: string, readonly host: string, message: string) {
+  constructor(
+    readonly node: string,
+    readonly host: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'SshError';
   }
@@ -74,7 +78,13 @@ export class SshError extends Error {
 
 /** The node presented a host key that is not the pinned one (or no pin exists). Never retried. */
 export class HostKeyError extends SshError {
-  constructor(node: string, host: string, readonly expected: string[], readonly seen: string, detail: string) {
+  constructor(
+    node: string,
+    host: string,
+    readonly expected: string[],
+    readonly seen: string,
+    detail: string,
+  ) {
     super(node, host, detail);
     this.name = 'HostKeyError';
   }
@@ -141,7 +151,8 @@ export class SshPool {
   private readonly conns = new Map<string, Promise<Conn>>();
   private readonly channels = new Set<ClientChannel>();
   private closed = false;
-  private readonly p: Required<Omit<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>> & Pick<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>;
+  private readonly p: Required<Omit<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>> &
+    Pick<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>;
 
   constructor(targets: readonly SshTarget[], props: SshPoolProps) {
     for (const t of targets) this.targets.set(t.node, t);
@@ -204,7 +215,11 @@ export class SshPool {
           const fix = /authentication/i.test(msg)
             ? `check that the lab key is in ${this.p.user}'s authorized_keys on the node`
             : 'check that the node is up and sshd listens (virsh list; the lab network namespace)';
-          throw new SshError(t.node, t.host, `${t.node} (${t.host}:${t.port ?? 22}): ssh connect failed after ${attempt} attempt(s), ${took} s: ${msg}; ${fix}`);
+          throw new SshError(
+            t.node,
+            t.host,
+            `${t.node} (${t.host}:${t.port ?? 22}): ssh connect failed after ${attempt} attempt(s), ${took} s: ${msg}; ${fix}`,
+          );
         }
         this.p.log?.(`${t.node}: ssh not ready (${msg}); retry in ${(Math.min(wait, left) / 1000).toFixed(1)} s`);
         await this.sleep(Math.min(wait, left), `connect to ${t.node}`);
@@ -232,7 +247,13 @@ export class SshPool {
     const port = t.port ?? 22;
     const pinned = this.p.pins.lookup([t.node, t.host], port);
     if (!pinned.length && !this.p.insecureAcceptAnyHostKey) {
-      throw new HostKeyError(t.node, t.host, [], '', `${t.node} (${t.host}): no pinned host key for "${t.node}" or "${t.host}" in the lab's known_hosts/host_keys; regenerate the lab outputs (cdktf deploy) or pass --insecure-accept-any-host-key for hosts you own`);
+      throw new HostKeyError(
+        t.node,
+        t.host,
+        [],
+        '',
+        `${t.node} (${t.host}): no pinned host key for "${t.node}" or "${t.host}" in the lab's known_hosts/host_keys; regenerate the lab outputs (cdktf deploy) or pass --insecure-accept-any-host-key for hosts you own`,
+      );
     }
     const sock = this.p.dial ? (await this.p.dial(t.host, port, this.p.connectTimeoutMs)).stream : undefined;
     const client = new Client();
@@ -261,7 +282,10 @@ export class SshPool {
         conn.closed = true;
         // Drop a dead connection so the next call reconnects.
         const cur = this.conns.get(t.node);
-        void cur?.then((c) => c === conn && this.conns.delete(t.node), () => undefined);
+        void cur?.then(
+          (c) => c === conn && this.conns.delete(t.node),
+          () => undefined,
+        );
         finish(keyError ?? new Error('connection closed during handshake'));
       });
       client.connect({
@@ -271,7 +295,9 @@ export class SshPool {
         readyTimeout: this.p.connectTimeoutMs,
         keepaliveInterval: 15000,
         keepaliveCountMax: 4,
-        ...(pinned.length ? { algorithms: { serverHostKey: hostKeyAlgorithms(pinned.map((k) => k.type)) as never } } : {}),
+        ...(pinned.length
+          ? { algorithms: { serverHostKey: hostKeyAlgorithms(pinned.map((k) => k.type)) as never } }
+          : {}),
         hostVerifier: (key: Buffer): boolean => {
           if (this.p.insecureAcceptAnyHostKey) return true;
           if (pinned.some((k) => k.blob.equals(key))) return true;
@@ -342,15 +368,36 @@ export class SshPool {
         });
         stream.on('close', (code: number | null, signal?: string) => {
           if (code === null || code === undefined) {
-            end(new RemoteCommandError(node, t.host, command, null, out, errOut, signal ? `killed by signal ${signal}` : 'ended without an exit status (connection lost?)'));
+            end(
+              new RemoteCommandError(
+                node,
+                t.host,
+                command,
+                null,
+                out,
+                errOut,
+                signal ? `killed by signal ${signal}` : 'ended without an exit status (connection lost?)',
+              ),
+            );
           } else end(undefined, { stdout: out, stderr: errOut, code, ...(signal ? { signal } : {}) });
         });
       });
     });
     this.p.onExec?.(node, command, res);
     if (check && res.code !== 0) {
-      const hint = res.code === 1 && /sudo: a password is required/.test(res.stderr) ? ' (passwordless sudo needed for the lab user)' : '';
-      throw new RemoteCommandError(node, t.host, command, res.code, res.stdout, res.stderr, `exited ${res.code}${hint}`);
+      const hint =
+        res.code === 1 && /sudo: a password is required/.test(res.stderr)
+          ? ' (passwordless sudo needed for the lab user)'
+          : '';
+      throw new RemoteCommandError(
+        node,
+        t.host,
+        command,
+        res.code,
+        res.stdout,
+        res.stderr,
+        `exited ${res.code}${hint}`,
+      );
     }
     return res;
   }
@@ -368,11 +415,17 @@ export class SshPool {
     try {
       sftp = await conn.sftp;
     } catch (e) {
-      throw new SshError(node, t.host, `${node} (${t.host}): SFTP subsystem not available: ${(e as Error).message}; enable "Subsystem sftp" in sshd_config`);
+      throw new SshError(
+        node,
+        t.host,
+        `${node} (${t.host}): SFTP subsystem not available: ${(e as Error).message}; enable "Subsystem sftp" in sshd_config`,
+      );
     }
     await new Promise<void>((resolve, reject) =>
       sftp.fastGet(remote, local, (e) =>
-        e ? reject(new SshError(node, t.host, `${node} (${t.host}): SFTP download of ${remote} failed: ${e.message}`)) : resolve(),
+        e
+          ? reject(new SshError(node, t.host, `${node} (${t.host}): SFTP download of ${remote} failed: ${e.message}`))
+          : resolve(),
       ),
     );
   }
@@ -435,7 +488,11 @@ export class SshPool {
  * Abort on Ctrl-C / SIGTERM while `fn` runs; a second Ctrl-C exits at once.
  * Handlers are removed when `fn` settles.
  */
-export async function withInterrupt<T>(controller: AbortController, fn: () => Promise<T>, onFirst?: (sig: string) => void): Promise<T> {
+export async function withInterrupt<T>(
+  controller: AbortController,
+  fn: () => Promise<T>,
+  onFirst?: (sig: string) => void,
+): Promise<T> {
   let count = 0;
   const handler = (sig: NodeJS.Signals): void => {
     count += 1;

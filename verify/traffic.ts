@@ -17,7 +17,11 @@ export interface TrafficTarget {
 }
 
 /** Opens the TCP stream (e.g. from inside a namespace); `localPort` is the client port when known. */
-export type TrafficDialer = (host: string, port: number, timeoutMs: number) => Promise<{ stream: Duplex; localPort?: number }>;
+export type TrafficDialer = (
+  host: string,
+  port: number,
+  timeoutMs: number,
+) => Promise<{ stream: Duplex; localPort?: number }>;
 
 export interface TrafficProps {
   /** Requests in total (cycling over the targets). Default 6, at most 1000. */
@@ -42,7 +46,12 @@ export function isLocalAddress(ip: string): boolean {
   return Object.values(os.networkInterfaces()).some((list) => (list ?? []).some((a) => a.address === ip));
 }
 
-function oneRequest(t: TrafficTarget, index: number, p: TrafficProps, localAddress: string | undefined): Promise<RequestRecord> {
+function oneRequest(
+  t: TrafficTarget,
+  index: number,
+  p: TrafficProps,
+  localAddress: string | undefined,
+): Promise<RequestRecord> {
   const url = `http://${t.host}:${t.port}${p.path ?? '/'}`;
   const startedAt = new Date().toISOString();
   const timeoutMs = p.requestTimeoutMs ?? 5000;
@@ -70,7 +79,9 @@ function oneRequest(t: TrafficTarget, index: number, p: TrafficProps, localAddre
           headers: { Connection: 'close', 'User-Agent': 'swarm-lab-verify' },
           // With a dialed stream there must be no agent: Node ignores createConnection when
           // `agent` is set (even `false`) and would connect by itself from this namespace.
-          ...(sock ? { createConnection: () => sock as net.Socket } : { agent: false, ...(localAddress ? { localAddress } : {}) }),
+          ...(sock
+            ? { createConnection: () => sock as net.Socket }
+            : { agent: false, ...(localAddress ? { localAddress } : {}) }),
         },
         (res) => {
           let body = '';
@@ -109,21 +120,34 @@ function oneRequest(t: TrafficTarget, index: number, p: TrafficProps, localAddre
 }
 
 /** Send the requests one after another; never throws for a failed request (it is recorded). */
-export async function generateTraffic(targets: readonly TrafficTarget[], props: TrafficProps = {}): Promise<RequestRecord[]> {
+export async function generateTraffic(
+  targets: readonly TrafficTarget[],
+  props: TrafficProps = {},
+): Promise<RequestRecord[]> {
   if (!targets.length) throw new Error('traffic: no target');
   const count = Math.min(Math.max(props.count ?? 6, 1), 1000);
   const deadline = Date.now() + (props.totalTimeoutMs ?? 60000);
-  const local = props.localAddress && !props.dial && isLocalAddress(props.localAddress) ? props.localAddress : undefined;
-  if (props.localAddress && !props.dial && !local) props.log?.(`client address ${props.localAddress} is not local here; using the default source address`);
+  const local =
+    props.localAddress && !props.dial && isLocalAddress(props.localAddress) ? props.localAddress : undefined;
+  if (props.localAddress && !props.dial && !local)
+    props.log?.(`client address ${props.localAddress} is not local here; using the default source address`);
   const out: RequestRecord[] = [];
   for (let i = 0; i < count; i++) {
     const t = targets[i % targets.length];
     if (props.signal?.aborted || Date.now() > deadline) {
-      out.push({ index: i, entryNode: t.entryNode, url: `http://${t.host}:${t.port}${props.path ?? '/'}`, startedAt: new Date().toISOString(), error: props.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent' });
+      out.push({
+        index: i,
+        entryNode: t.entryNode,
+        url: `http://${t.host}:${t.port}${props.path ?? '/'}`,
+        startedAt: new Date().toISOString(),
+        error: props.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent',
+      });
       continue;
     }
     const r = await oneRequest(t, i, props, local);
-    props.log?.(`request ${i + 1}/${count} -> ${t.entryNode} ${r.status ?? '-'} ${r.error ?? (r.body ?? '').split('\n')[0].slice(0, 60)}`);
+    props.log?.(
+      `request ${i + 1}/${count} -> ${t.entryNode} ${r.status ?? '-'} ${r.error ?? (r.body ?? '').split('\n')[0].slice(0, 60)}`,
+    );
     out.push(r);
     if (i + 1 < count && props.gapMs !== 0) await new Promise((res) => setTimeout(res, props.gapMs ?? 200));
   }

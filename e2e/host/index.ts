@@ -28,8 +28,15 @@ export interface HostEnv {
 
 /** A host script failed: names the script, lab, exit code and its stderr tail. */
 export class HostError extends Error {
-  constructor(readonly script: string, readonly lab: string, readonly code: number | null, readonly stderr: string) {
-    super(`e2e/host/${script} ${lab} failed (exit ${code ?? 'killed'}): ${stderr.trim().split('\n').slice(-8).join('\n')}`);
+  constructor(
+    readonly script: string,
+    readonly lab: string,
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(
+      `e2e/host/${script} ${lab} failed (exit ${code ?? 'killed'}): ${stderr.trim().split('\n').slice(-8).join('\n')}`,
+    );
     this.name = 'HostError';
   }
 }
@@ -43,7 +50,8 @@ function script(name: string, args: string[], p: HostProps): string {
     encoding: 'utf8',
     timeout: (p.timeoutS ?? 180) * 1000,
   });
-  if (r.status !== 0) throw new HostError(name, p.lab, r.status, `${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`);
+  if (r.status !== 0)
+    throw new HostError(name, p.lab, r.status, `${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`);
   return r.stdout;
 }
 

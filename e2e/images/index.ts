@@ -19,7 +19,11 @@ export type ImageName = (typeof IMAGE_NAMES)[number];
 
 const defaultRoot = path.resolve(__dirname, '..', '..');
 
-function builder(args: string[], p: ImagesProps, stdio: 'pipe' | 'inherit'): { code: number | null; out: string; err: string } {
+function builder(
+  args: string[],
+  p: ImagesProps,
+  stdio: 'pipe' | 'inherit',
+): { code: number | null; out: string; err: string } {
   const root = p.root ?? defaultRoot;
   const env = { ...process.env, ...(p.cacheDir ? { SWARM_LAB_IMAGE_CACHE: p.cacheDir } : {}) };
   const r = spawnSync('bash', [path.join(root, 'e2e/images/build.sh'), ...args], {
@@ -37,7 +41,9 @@ function builder(args: string[], p: ImagesProps, stdio: 'pipe' | 'inherit'): { c
 export function ensureImages(names: readonly ImageName[], p: ImagesProps = {}): void {
   const r = builder([...names], p, p.progress === false ? 'pipe' : 'inherit');
   if (r.code !== 0) {
-    throw new Error(`e2e/images/build.sh ${names.join(' ')} failed (exit ${r.code})${r.err ? `: ${r.err.trim().split('\n').slice(-8).join('\n')}` : '; see its output above'}`);
+    throw new Error(
+      `e2e/images/build.sh ${names.join(' ')} failed (exit ${r.code})${r.err ? `: ${r.err.trim().split('\n').slice(-8).join('\n')}` : '; see its output above'}`,
+    );
   }
 }
 

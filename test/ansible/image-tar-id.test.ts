@@ -21,12 +21,21 @@ afterAll(() => {
 });
 
 /** Build a docker-save style tarball with tar(1): manifest.json, the config, one layer. */
-function saveTarball(name: string, opts: { oci: boolean; tags: string[]; manifest?: boolean }): { file: string; id: string } {
+function saveTarball(
+  name: string,
+  opts: { oci: boolean; tags: string[]; manifest?: boolean },
+): { file: string; id: string } {
   const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', config: { Cmd: ['httpd', '-f'] },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] }, created: new Date(0).toISOString(), name,
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['httpd', '-f'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] },
+      created: new Date(0).toISOString(),
+      name,
+    }),
+  );
   const hex = createHash('sha256').update(config).digest('hex');
   const configPath = opts.oci ? `blobs/sha256/${hex}` : `${hex}.json`;
   fs.mkdirSync(path.join(dir, path.dirname(configPath)), { recursive: true });
@@ -35,7 +44,10 @@ function saveTarball(name: string, opts: { oci: boolean; tags: string[]; manifes
   fs.writeFileSync(path.join(dir, 'layer', 'layer.tar'), Buffer.alloc(1024));
   const entries = [configPath, 'layer/layer.tar'];
   if (opts.manifest !== false) {
-    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: configPath, RepoTags: opts.tags, Layers: ['layer/layer.tar'] }]));
+    fs.writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify([{ Config: configPath, RepoTags: opts.tags, Layers: ['layer/layer.tar'] }]),
+    );
     entries.push('manifest.json');
   }
   const file = path.join(tmp, `${name}.tar`);

@@ -23,8 +23,21 @@ interface PlaybookVars {
 
 /** Names Ansible or Jinja provide. */
 const MAGIC = new Set([
-  'ansible_facts', 'ansible_failed_result', 'ansible_managed', 'ansible_playbook_python', 'groups', 'hostvars',
-  'inventory_hostname', 'item', 'omit', 'role_path', 'range', 'dict', 'lookup', 'query', 'q',
+  'ansible_facts',
+  'ansible_failed_result',
+  'ansible_managed',
+  'ansible_playbook_python',
+  'groups',
+  'hostvars',
+  'inventory_hostname',
+  'item',
+  'omit',
+  'role_path',
+  'range',
+  'dict',
+  'lookup',
+  'query',
+  'q',
 ]);
 /** Connection settings the inventory carries for Ansible itself, not for the roles. */
 const CONNECTION = /^ansible_/;
@@ -44,7 +57,8 @@ function playbookVars(): PlaybookVars {
 
 function inventoryVars(w: WrittenLab): Set<string> {
   const names = new Set(Object.keys(w.doc.all.vars));
-  const swarm = (w.doc.all.children as { swarm: { children: Record<string, { hosts?: Record<string, object> }> } }).swarm;
+  const swarm = (w.doc.all.children as { swarm: { children: Record<string, { hosts?: Record<string, object> }> } })
+    .swarm;
   for (const group of Object.values(swarm.children)) {
     for (const host of Object.values(group.hosts ?? {})) Object.keys(host).forEach((k) => names.add(k));
   }
@@ -62,7 +76,9 @@ afterAll(() => {
 });
 
 test('the analysis sees the playbook (sanity: known names on both sides)', () => {
-  expect(Object.keys(pv.referenced)).toEqual(expect.arrayContaining(['node_ip', 'service_name', 'docker_version', 'lab_nic']));
+  expect(Object.keys(pv.referenced)).toEqual(
+    expect.arrayContaining(['node_ip', 'service_name', 'docker_version', 'lab_nic']),
+  );
   expect(pv.defaults).toContain('service_web_root');
   expect(pv.registered).toContain('swarm_after');
   expect(pv.setFact).toContain('docker_python');
@@ -77,7 +93,15 @@ describe.each(LAB_CASES)('inventory of the $label', (c) => {
   });
 
   test('defines every variable the playbook references and does not define itself', () => {
-    const own = new Set([...pv.defaults, ...pv.playVars, ...pv.taskVars, ...pv.registered, ...pv.setFact, ...pv.loopVars, ...MAGIC]);
+    const own = new Set([
+      ...pv.defaults,
+      ...pv.playVars,
+      ...pv.taskVars,
+      ...pv.registered,
+      ...pv.setFact,
+      ...pv.loopVars,
+      ...MAGIC,
+    ]);
     const missing = Object.entries(pv.referenced)
       .filter(([name]) => !own.has(name) && !inv.has(name))
       .map(([name, files]) => `${name} (used in ${files.join(', ')})`);
@@ -97,7 +121,8 @@ describe.each(LAB_CASES)('inventory of the $label', (c) => {
 
   test('role defaults evaluate with Ansible to what the lab means', () => {
     // The plays' own vars, read from site.yml, plus every role default.
-    const playVars = (YAML.parse(fs.readFileSync(SITE, 'utf8')) as Array<{ vars?: Record<string, string> }>)[0].vars ?? {};
+    const playVars =
+      (YAML.parse(fs.readFileSync(SITE, 'utf8')) as Array<{ vars?: Record<string, string> }>)[0].vars ?? {};
     const names = [...pv.defaults, ...Object.keys(playVars)];
     const dir = fs.mkdtempSync(path.join(tmp, 'eval-'));
     const play = [
@@ -107,8 +132,15 @@ describe.each(LAB_CASES)('inventory of the $label', (c) => {
         gather_facts: false,
         connection: 'local',
         vars: playVars,
-        vars_files: ['base', 'docker', 'swarm', 'service'].map((r) => path.join(ANSIBLE_DIR, 'roles', r, 'defaults', 'main.yml')),
-        tasks: [{ name: 'values', 'ansible.builtin.debug': { msg: `{{ { ${names.map((n) => `'${n}': ${n}`).join(', ')} } }}` } }],
+        vars_files: ['base', 'docker', 'swarm', 'service'].map((r) =>
+          path.join(ANSIBLE_DIR, 'roles', r, 'defaults', 'main.yml'),
+        ),
+        tasks: [
+          {
+            name: 'values',
+            'ansible.builtin.debug': { msg: `{{ { ${names.map((n) => `'${n}': ${n}`).join(', ')} } }}` },
+          },
+        ],
       },
     ];
     const playbook = path.join(dir, 'eval.yml');

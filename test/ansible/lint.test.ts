@@ -7,9 +7,9 @@ import * as path from 'path';
 import { ANSIBLE_DIR, ansible, expectOk } from './ansible-run';
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 test('ansible-lint passes with the production profile', () => {
@@ -22,7 +22,9 @@ test('no lint rule is skipped, in the config or inline', () => {
   const skips = filesUnder(ANSIBLE_DIR)
     .filter((f) => /\.(ya?ml|j2)$|\.ansible-lint$/.test(f))
     .flatMap((f) =>
-      fs.readFileSync(f, 'utf8').split('\n')
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
         .map((line, i) => ({ line, where: `${path.relative(ANSIBLE_DIR, f)}:${i + 1}` }))
         .filter(({ line }) => /noqa|skip_list|warn_list|enable_list/.test(line)),
     )

@@ -42,7 +42,9 @@ test('finds the lab inventory through SWARM_LAB_DIR and runs site.yml with ansib
   const w = writeLabInventory(LAB_CASES[1], fs.mkdtempSync(path.join(tmp, 'lab-')));
   const labDir = path.dirname(w.inventory);
   const r = provision(['--list-tasks'], { SWARM_LAB_DIR: labDir, SWARM_LAB_IMAGE: 'debian12-docker20' });
-  expect(r.out).toContain(`provision: ansible-playbook -i ${w.inventory} ${path.join(REPO, 'ansible', 'site.yml')} --list-tasks`);
+  expect(r.out).toContain(
+    `provision: ansible-playbook -i ${w.inventory} ${path.join(REPO, 'ansible', 'site.yml')} --list-tasks`,
+  );
   expect(r.status).toBe(0);
   // Roles resolve through ansible.cfg's roles_path although the cwd is elsewhere.
   expect(r.out).toMatch(/swarm : Initialise the swarm on the first manager/);

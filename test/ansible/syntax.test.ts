@@ -22,7 +22,10 @@ describe.each(LAB_CASES)('site.yml with the $label', (c) => {
   });
 
   test('passes ansible-playbook --syntax-check', () => {
-    expectOk(ansible(['ansible-playbook', '-i', inv.inventory, SITE, '--syntax-check']), 'ansible-playbook --syntax-check');
+    expectOk(
+      ansible(['ansible-playbook', '-i', inv.inventory, SITE, '--syntax-check']),
+      'ansible-playbook --syntax-check',
+    );
   });
 
   test('every play runs on every node of the lab', () => {
@@ -31,7 +34,10 @@ describe.each(LAB_CASES)('site.yml with the $label', (c) => {
     const plays = r.stdout.split(/\n\s*play #\d+/).slice(1);
     expect(plays).toHaveLength(3);
     for (const play of plays) {
-      const hosts = play.split('\n').map((l) => l.trim()).filter((l) => inv.lab.nodes.some((n) => n.name === l));
+      const hosts = play
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => inv.lab.nodes.some((n) => n.name === l));
       expect(hosts.sort()).toEqual(inv.lab.nodes.map((n) => n.name).sort());
     }
   });

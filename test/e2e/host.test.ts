@@ -30,7 +30,10 @@ function mustRun(cmd: string, args: string[]): string {
 }
 
 function netnsList(): string[] {
-  return mustRun('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  return mustRun('ip', ['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 }
 
 function alive(pid: number): boolean {
@@ -58,7 +61,8 @@ function labProcesses(): string[] {
 
 function envOf(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of fs.readFileSync(path.join(DIR, 'env'), 'utf8').matchAll(/^export (\w+)='([^']*)'$/gm)) env[m[1]] = m[2];
+  for (const m of fs.readFileSync(path.join(DIR, 'env'), 'utf8').matchAll(/^export (\w+)='([^']*)'$/gm))
+    env[m[1]] = m[2];
   return env;
 }
 
@@ -77,7 +81,9 @@ function expectGone(): void {
 beforeAll(() => {
   for (const tool of ['libvirtd', 'virtlogd', 'virsh', 'qemu-system-x86_64', 'dnsmasq']) {
     if (run('sh', ['-c', `command -v ${tool}`]).code !== 0) {
-      throw new Error(`${tool} missing: apt-get install -y libvirt-daemon-system libvirt-clients qemu-system-x86 dnsmasq-base`);
+      throw new Error(
+        `${tool} missing: apt-get install -y libvirt-daemon-system libvirt-clients qemu-system-x86 dnsmasq-base`,
+      );
     }
   }
 });
@@ -115,7 +121,10 @@ test('up gives a private libvirtd in its own netns with a lab network there; dow
 
   // An isolated lab network: its bridge and 10.211.55.1 exist in the netns only.
   const xml = path.join(DIR, 'net.xml');
-  fs.writeFileSync(xml, `<network><name>${LAB}</name><bridge name='br-lab' stp='off'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>`);
+  fs.writeFileSync(
+    xml,
+    `<network><name>${LAB}</name><bridge name='br-lab' stp='off'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>`,
+  );
   virsh(uri, 'net-define', xml);
   virsh(uri, 'net-start', LAB);
   expect(mustRun('ip', ['-n', NS, '-4', '-o', 'addr', 'show', 'dev', 'br-lab'])).toContain('10.211.55.1/24');
@@ -152,7 +161,10 @@ test('after a crash, up recovers and down ends the orphans; a stale pid file nev
   expect(run(UP, [LAB]).code).toBe(0);
   const uri = envOf().SWARM_LAB_LIBVIRT_URI;
   const xml = path.join(DIR, 'net.xml');
-  fs.writeFileSync(xml, `<network><name>${LAB}</name><bridge name='br-lab' stp='off'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>`);
+  fs.writeFileSync(
+    xml,
+    `<network><name>${LAB}</name><bridge name='br-lab' stp='off'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>`,
+  );
   virsh(uri, 'net-define', xml);
   virsh(uri, 'net-start', LAB);
   const orphans = mustRun('ip', ['netns', 'pids', NS]).trim().split('\n').map(Number);
@@ -189,14 +201,20 @@ test('two labs run side by side with the same network name, and one env never st
   try {
     // Started concurrently, like two CI jobs.
     const codes = await Promise.all(
-      both.map((l) => new Promise<number>((resolve) => spawn(UP, [l], { stdio: 'ignore' }).on('exit', (c) => resolve(c ?? -1)))),
+      both.map(
+        (l) =>
+          new Promise<number>((resolve) => spawn(UP, [l], { stdio: 'ignore' }).on('exit', (c) => resolve(c ?? -1))),
+      ),
     );
     expect(codes).toEqual([0, 0]);
     const hosts = both.map((l) => hostUp({ lab: l }));
     expect(new Set(hosts.map((h) => h.libvirtUri)).size).toBe(2);
     for (const h of hosts) {
       const xml = path.join(h.hostDir, 'net.xml');
-      fs.writeFileSync(xml, "<network><name>lab</name><bridge name='br-lab'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>");
+      fs.writeFileSync(
+        xml,
+        "<network><name>lab</name><bridge name='br-lab'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>",
+      );
       virsh(h.libvirtUri, 'net-define', xml);
       virsh(h.libvirtUri, 'net-start', 'lab');
       expect(mustRun('ip', ['-n', h.netns, '-4', '-o', 'addr', 'show', 'dev', 'br-lab'])).toContain('10.211.55.1/24');
@@ -219,6 +237,8 @@ test('up refuses a lab name libvirt objects cannot carry', () => {
   const r = run(UP, ['Bad_Name']);
   expect(r.code).not.toBe(0);
   expect(r.err).toMatch(/lab name 'Bad_Name' must be/);
-  expect(() => hostUp({ lab: 'Bad_Name' })).toThrow(/e2e\/host\/up.sh Bad_Name failed \(exit 1\): .*lab name 'Bad_Name' must be/);
+  expect(() => hostUp({ lab: 'Bad_Name' })).toThrow(
+    /e2e\/host\/up.sh Bad_Name failed \(exit 1\): .*lab name 'Bad_Name' must be/,
+  );
   expect(netnsList()).not.toContain('swl-Bad_Name');
 });

@@ -41,7 +41,9 @@ function edit(rel: string, f: (s: string) => string): void {
 
 /** Names whose stamp differs between two snapshots. */
 function changed(a: Record<string, string>, b: Record<string, string>): string[] {
-  return Object.keys(a).filter((k) => a[k] !== b[k]).sort();
+  return Object.keys(a)
+    .filter((k) => a[k] !== b[k])
+    .sort();
 }
 
 beforeEach(() => {
@@ -101,7 +103,9 @@ describe('input stamps', () => {
   test('unknown names are refused with the known ones listed', () => {
     const r = run(['--stamp', 'debian11-docker18']);
     expect(r.code).not.toBe(0);
-    expect(r.err).toContain("unknown image 'debian11-docker18'; known: debian12-docker20 debian13-docker26 debiansid-docker28 web");
+    expect(r.err).toContain(
+      "unknown image 'debian11-docker18'; known: debian12-docker20 debian13-docker26 debiansid-docker28 web",
+    );
   });
 });
 

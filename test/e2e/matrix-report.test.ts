@@ -21,43 +21,70 @@ import { LAB_PCAPS, loadMiniLab, tmpDir } from '../verify/engine/minilab';
 const ROOT = path.resolve(__dirname, '../..');
 const ENTRY = 'centos7-10';
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 // ---- round alterations ------------------------------------------------------------------------
 
-const withEngine = (version: string) => (r: RoundData): RoundData =>
-  ({ ...r, topology: { ...r.topology, nodes: r.topology.nodes.map((n) => ({ ...n, engineVersion: version })) } });
-const onSnapshots = (fn: (s: NodeSnapshot) => NodeSnapshot) => (r: RoundData): RoundData => ({ ...r, snapshots: r.snapshots.map(fn) });
+const withEngine =
+  (version: string) =>
+  (r: RoundData): RoundData => ({
+    ...r,
+    topology: { ...r.topology, nodes: r.topology.nodes.map((n) => ({ ...n, engineVersion: version })) },
+  });
+const onSnapshots =
+  (fn: (s: NodeSnapshot) => NodeSnapshot) =>
+  (r: RoundData): RoundData => ({ ...r, snapshots: r.snapshots.map(fn) });
 
 /** Another fwmark (Docker counts them up per published service): mangle, ipvsadm and /proc agree. */
-const withMark = (mark: number) => onSnapshots((s) => ({
-  ...s,
-  sbox: {
-    ...s.sbox,
-    iptablesSave: s.sbox.iptablesSave.replace(/0x100\b/g, `0x${mark.toString(16)}`),
-    ipvsadm: s.sbox.ipvsadm.replace('FWM  256 rr', `FWM  ${mark} rr`),
-    procIpvs: s.sbox.procIpvs.replace('FWM  00000100', `FWM  ${mark.toString(16).padStart(8, '0').toUpperCase()}`),
-  },
-}));
+const withMark = (mark: number) =>
+  onSnapshots((s) => ({
+    ...s,
+    sbox: {
+      ...s.sbox,
+      iptablesSave: s.sbox.iptablesSave.replace(/0x100\b/g, `0x${mark.toString(16)}`),
+      ipvsadm: s.sbox.ipvsadm.replace('FWM  256 rr', `FWM  ${mark} rr`),
+      procIpvs: s.sbox.procIpvs.replace('FWM  00000100', `FWM  ${mark.toString(16).padStart(8, '0').toUpperCase()}`),
+    },
+  }));
 
 /** Docker 28's filter layout: FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS. */
 const withDockerForward = onSnapshots((s) => ({
   ...s,
-  host: { iptablesSave: s.host.iptablesSave
-    .replace(':DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-INGRESS', ':DOCKER-INGRESS - [0:0]\n:DOCKER-FORWARD - [0:0]\n-A FORWARD -j DOCKER-FORWARD\n-A DOCKER-FORWARD -j DOCKER-INGRESS') },
+  host: {
+    iptablesSave: s.host.iptablesSave.replace(
+      ':DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-INGRESS',
+      ':DOCKER-INGRESS - [0:0]\n:DOCKER-FORWARD - [0:0]\n-A FORWARD -j DOCKER-FORWARD\n-A DOCKER-FORWARD -j DOCKER-INGRESS',
+    ),
+  },
 }));
 
-const withoutNatIngress = onSnapshots((s) => (s.node !== ENTRY ? s : {
-  ...s,
-  host: { iptablesSave: s.host.iptablesSave.replace(/\*nat[\s\S]*?COMMIT\n/, (nat) => nat.split('\n').filter((l) => !l.includes('DOCKER-INGRESS')).join('\n')) },
-}));
+const withoutNatIngress = onSnapshots((s) =>
+  s.node !== ENTRY
+    ? s
+    : {
+        ...s,
+        host: {
+          iptablesSave: s.host.iptablesSave.replace(/\*nat[\s\S]*?COMMIT\n/, (nat) =>
+            nat
+              .split('\n')
+              .filter((l) => !l.includes('DOCKER-INGRESS'))
+              .join('\n'),
+          ),
+        },
+      },
+);
 
 /** The mini-lab pcaps with VNI 4097 on every VXLAN TCP segment the entry node sends. */
 function wrongVniPcaps(): string {
   const dir = tmpDir('matrix-pcaps');
   dirs.push(dir);
   for (const f of fs.readdirSync(LAB_PCAPS)) {
-    if (f !== `${ENTRY}__host__enp0s5.pcap`) { fs.copyFileSync(path.join(LAB_PCAPS, f), path.join(dir, f)); continue; }
+    if (f !== `${ENTRY}__host__enp0s5.pcap`) {
+      fs.copyFileSync(path.join(LAB_PCAPS, f), path.join(dir, f));
+      continue;
+    }
     rewriteCapture(path.join(LAB_PCAPS, f), path.join(dir, f), (fr, p) => {
       const d = Buffer.from(fr.data);
       if (p.vxlan && p.ipv4?.src === '10.211.55.10' && tcpLayer(p).tcp) d[vxlanOffset(d) + 6] = 0x01;
@@ -67,7 +94,10 @@ function wrongVniPcaps(): string {
   return dir;
 }
 
-async function verdictOf(pcapDir: string | undefined, ...alter: Array<(r: RoundData) => RoundData>): Promise<RoundVerdict> {
+async function verdictOf(
+  pcapDir: string | undefined,
+  ...alter: Array<(r: RoundData) => RoundData>
+): Promise<RoundVerdict> {
   return evaluate(alter.reduce((r, fn) => fn(r), loadMiniLab(pcapDir)));
 }
 
@@ -86,27 +116,54 @@ let noIngress: FlavourResult;
 
 beforeAll(async () => {
   const img = (f: string) => `.cache/images/${f}/disk.qcow2`;
-  healthy20 = { flavour: 'debian12-docker20', image: img('debian12-docker20'), engineVersion: '20.10.24', timings, nodeTimings, verdict: await verdictOf(undefined) };
+  healthy20 = {
+    flavour: 'debian12-docker20',
+    image: img('debian12-docker20'),
+    engineVersion: '20.10.24',
+    timings,
+    nodeTimings,
+    verdict: await verdictOf(undefined),
+  };
   broken26 = {
-    flavour: 'debian13-docker26', image: img('debian13-docker26'), engineVersion: '26.1.5',
-    timings: { ...timings, deploy: 398.0, 'lab-up': 288.9 }, nodeTimings,
+    flavour: 'debian13-docker26',
+    image: img('debian13-docker26'),
+    engineVersion: '26.1.5',
+    timings: { ...timings, deploy: 398.0, 'lab-up': 288.9 },
+    nodeTimings,
     verdict: await verdictOf(wrongVniPcaps(), withEngine('26.1.5'), withMark(0x101)),
   };
-  healthy28 = { flavour: 'debiansid-docker28', image: img('debiansid-docker28'), engineVersion: '28.5.2', timings, nodeTimings,
-    verdict: await verdictOf(undefined, withEngine('28.5.2'), withDockerForward, withMark(0x102)) };
-  failed28 = {
-    flavour: 'debiansid-docker28', image: img('debiansid-docker28'), engineVersion: '28.5.2',
-    timings: { images: 640.2, host: 3.1 },
-    error: { phase: 'deploy', message: 'cdktf deploy exited 1: libvirt_domain.centos7-18: sshd did not answer within 180 s' },
+  healthy28 = {
+    flavour: 'debiansid-docker28',
+    image: img('debiansid-docker28'),
+    engineVersion: '28.5.2',
+    timings,
+    nodeTimings,
+    verdict: await verdictOf(undefined, withEngine('28.5.2'), withDockerForward, withMark(0x102)),
   };
-  noIngress = { ...healthy20, flavour: 'debian12-docker20-noingress', verdict: await verdictOf(undefined, withoutNatIngress) };
+  failed28 = {
+    flavour: 'debiansid-docker28',
+    image: img('debiansid-docker28'),
+    engineVersion: '28.5.2',
+    timings: { images: 640.2, host: 3.1 },
+    error: {
+      phase: 'deploy',
+      message: 'cdktf deploy exited 1: libvirt_domain.centos7-18: sshd did not answer within 180 s',
+    },
+  };
+  noIngress = {
+    ...healthy20,
+    flavour: 'debian12-docker20-noingress',
+    verdict: await verdictOf(undefined, withoutNatIngress),
+  };
 });
 
 // ---- the three-flavour matrix of the issue --------------------------------------------------------
 
 describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deploy', () => {
   let r: ReturnType<typeof renderMatrix>;
-  beforeAll(() => { r = renderMatrix([healthy20, broken26, failed28], { generatedAt: '2026-11-21T03:00:00Z' }); });
+  beforeAll(() => {
+    r = renderMatrix([healthy20, broken26, failed28], { generatedAt: '2026-11-21T03:00:00Z' });
+  });
 
   test('the verdicts the fixtures give are what the scenario says', () => {
     expect(healthy20.verdict?.ok).toBe(true);
@@ -118,18 +175,65 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
 
   test('the flavour table names each flavour with its engine, verdict, phase times and slowest boot', () => {
     const lines = r.text.split('\n');
-    expect(lines[0]).toBe('swarm-lab e2e matrix: FAIL — 1/3 flavour(s) pass; not passing: debian13-docker26, debiansid-docker28');
+    expect(lines[0]).toBe(
+      'swarm-lab e2e matrix: FAIL — 1/3 flavour(s) pass; not passing: debian13-docker26, debiansid-docker28',
+    );
     const header = lines.find((l) => l.startsWith('flavour'));
-    expect(header?.split(/\s{2,}/)).toEqual(['flavour', 'engine', 'verdict', 'hops ok', 'images', 'host', 'deploy', 'verify', 'destroy', 'lab-up', 'slowest boot->sshd']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'flavour',
+      'engine',
+      'verdict',
+      'hops ok',
+      'images',
+      'host',
+      'deploy',
+      'verify',
+      'destroy',
+      'lab-up',
+      'slowest boot->sshd',
+    ]);
     const row = (f: string) => lines.find((l) => l.startsWith(`${f} `))?.split(/\s{2,}/);
-    expect(row('debian12-docker20')).toEqual(['debian12-docker20', '20.10.24', 'PASS', '59/59', '2.1s', '3.4s', '6m53s', '38.2s', '21.7s', '5m02s', '1m25s (centos7-18)']);
-    expect(row('debian13-docker26')?.slice(0, 4)).toEqual(['debian13-docker26', '26.1.5', 'FAIL', '57/59 ✗ 9-entry-host-vxlan-out']);
+    expect(row('debian12-docker20')).toEqual([
+      'debian12-docker20',
+      '20.10.24',
+      'PASS',
+      '59/59',
+      '2.1s',
+      '3.4s',
+      '6m53s',
+      '38.2s',
+      '21.7s',
+      '5m02s',
+      '1m25s (centos7-18)',
+    ]);
+    expect(row('debian13-docker26')?.slice(0, 4)).toEqual([
+      'debian13-docker26',
+      '26.1.5',
+      'FAIL',
+      '57/59 ✗ 9-entry-host-vxlan-out',
+    ]);
     // Failed in deploy: the phase is named, later phases have no time.
-    expect(row('debiansid-docker28')).toEqual(['debiansid-docker28', '28.5.2', 'ERROR in deploy', '—', '10m40s', '3.1s', '—', '—', '—', '—', '—']);
+    expect(row('debiansid-docker28')).toEqual([
+      'debiansid-docker28',
+      '28.5.2',
+      'ERROR in deploy',
+      '—',
+      '10m40s',
+      '3.1s',
+      '—',
+      '—',
+      '—',
+      '—',
+      '—',
+    ]);
   });
 
   test('verdict per hop: ✓ for the healthy flavour, ✗ with expected vs seen for the broken hop, — without a verdict', () => {
-    const hopLine = (id: string) => r.text.split('\n').find((l) => l.split(/\s{2,}/)[1] === id)?.split(/\s{2,}/);
+    const hopLine = (id: string) =>
+      r.text
+        .split('\n')
+        .find((l) => l.split(/\s{2,}/)[1] === id)
+        ?.split(/\s{2,}/);
     expect(hopLine('9-entry-host-vxlan-out')).toEqual(['9', '9-entry-host-vxlan-out', '✓', '✗ wrong', '—']);
     expect(hopLine('9-serving-host-vxlan-in')).toEqual(['9', '9-serving-host-vxlan-in', '✓', '✓', '—']);
     expect(hopLine('1-entry-host-in')).toEqual(['1', '1-entry-host-in', '✓', '✓', '—']);
@@ -140,14 +244,18 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
     expect(ids[ids.length - 1]).toBe('R1-entry-host-out');
     const broken = r.text.split('\n').filter((l) => l.startsWith('  ✗ debian13-docker26: '));
     expect(broken).toHaveLength(2); // both remote request classes (task on centos7-18 and on centos7-22)
-    expect(broken[0]).toMatch(/9 9-entry-host-vxlan-out wrong \(request 0; entry centos7-10 -> task on centos7-18 \(remote\); at centos7-10\/host\/enp0s5\): expected VXLAN 10\.211\.55\.10 -> 10\.211\.55\.18:4789 VNI 4096 carrying .*; seen VNI 4097, expected 4096 — /);
+    expect(broken[0]).toMatch(
+      /9 9-entry-host-vxlan-out wrong \(request 0; entry centos7-10 -> task on centos7-18 \(remote\); at centos7-10\/host\/enp0s5\): expected VXLAN 10\.211\.55\.10 -> 10\.211\.55\.18:4789 VNI 4096 carrying .*; seen VNI 4097, expected 4096 — /,
+    );
     expect(r.text).toMatch(/ {6}likely: VNI mismatch/);
-    expect(r.text).toContain('  ✗ debiansid-docker28: failed in deploy: cdktf deploy exited 1: libvirt_domain.centos7-18: sshd did not answer within 180 s');
+    expect(r.text).toContain(
+      '  ✗ debiansid-docker28: failed in deploy: cdktf deploy exited 1: libvirt_domain.centos7-18: sshd did not answer within 180 s',
+    );
     expect(r.text).not.toMatch(/✗ debian12-docker20/);
   });
 
   test('merged JUnit parses with junit2json: one testsuite per flavour with its own failures', async () => {
-    const j = await parseJunit(r.junit) as TestSuites;
+    const j = (await parseJunit(r.junit)) as TestSuites;
     const suites = j.testsuite ?? [];
     expect(suites.map((s) => s.name)).toEqual(['debian12-docker20', 'debian13-docker26', 'debiansid-docker28']);
     // Suite time: the phases run, lab-up not added twice (it is part of deploy).
@@ -163,10 +271,15 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
       'entry centos7-10 -> task on centos7-18 (remote): 9 9-entry-host-vxlan-out',
       'entry centos7-10 -> task on centos7-22 (remote): 9 9-entry-host-vxlan-out',
     ]);
-    expect(failedCases(1)[0].failure?.[0].message).toMatch(/expected VXLAN .* VNI 4096 .*; seen VNI 4097, expected 4096/);
+    expect(failedCases(1)[0].failure?.[0].message).toMatch(
+      /expected VXLAN .* VNI 4096 .*; seen VNI 4097, expected 4096/,
+    );
     // The flavour without a verdict: its phases, the failed one carrying the message.
     expect((suites[2].testcase ?? []).map((c) => c.name)).toEqual(['phase images', 'phase host', 'phase deploy']);
-    expect(failedCases(2)[0].failure?.[0]).toMatchObject({ type: 'phase', message: expect.stringMatching(/^deploy failed: cdktf deploy exited 1: .*180 s$/) });
+    expect(failedCases(2)[0].failure?.[0]).toMatchObject({
+      type: 'phase',
+      message: expect.stringMatching(/^deploy failed: cdktf deploy exited 1: .*180 s$/),
+    });
     // Testcases of different flavours do not share a classname.
     const cls = suites.map((s) => new Set((s.testcase ?? []).map((c) => c.classname?.split('.')[2])));
     expect(cls.map((s) => [...s])).toEqual([['debian12-docker20'], ['debian13-docker26'], ['debiansid-docker28']]);
@@ -180,7 +293,15 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
       { fact: 'centos7-10 ingress_sbox MARK', values: ['MARK set 0x100 (256)', 'MARK set 0x101 (257)'] },
       { fact: 'centos7-10 IPVS service', values: ['FWM 256 rr', 'FWM 257 rr'] },
     ]);
-    expect(d.identical).toEqual(expect.arrayContaining(['ingress VNI', 'task IPs', 'centos7-10 ingress_sbox SNAT (sbox IP)', 'centos7-10 nat DOCKER-INGRESS chain', 'centos7-10 filter FORWARD path']));
+    expect(d.identical).toEqual(
+      expect.arrayContaining([
+        'ingress VNI',
+        'task IPs',
+        'centos7-10 ingress_sbox SNAT (sbox IP)',
+        'centos7-10 nat DOCKER-INGRESS chain',
+        'centos7-10 filter FORWARD path',
+      ]),
+    );
     const section = r.text.slice(r.text.indexOf('path differences between'));
     expect(section).toMatch(/^centos7-10 ingress_sbox MARK\s+MARK set 0x100 \(256\)\s+MARK set 0x101 \(257\)$/m);
     expect(section.split('same on all:')[0]).not.toMatch(/VNI|10\.0\.0\.17/);
@@ -188,17 +309,25 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
 
   test('Markdown carries the same tables', () => {
     expect(r.markdown).toMatch(/^# swarm-lab e2e matrix: FAIL/);
-    expect(r.markdown).toContain('| debiansid-docker28 | 28.5.2 | ERROR in deploy | — | 10m40s | 3.1s | — | — | — | — | — |');
+    expect(r.markdown).toContain(
+      '| debiansid-docker28 | 28.5.2 | ERROR in deploy | — | 10m40s | 3.1s | — | — | — | — | — |',
+    );
     expect(r.markdown).toContain('| 9 | `9-entry-host-vxlan-out` | ✓ | ✗ wrong | — |');
     expect(r.markdown).toContain('| centos7-10 IPVS service | FWM 256 rr | FWM 257 rr |');
-    expect(r.markdown).toMatch(/- ✗ \*\*debian13-docker26\*\* 9 9-entry-host-vxlan-out wrong .*seen VNI 4097, expected 4096/);
+    expect(r.markdown).toMatch(
+      /- ✗ \*\*debian13-docker26\*\* 9 9-entry-host-vxlan-out wrong .*seen VNI 4097, expected 4096/,
+    );
   });
 
   test('JSON carries the summary views', () => {
     const j = JSON.parse(r.json);
     expect(j.generatedAt).toBe('2026-11-21T03:00:00Z');
     expect(j.ok).toBe(false);
-    expect(j.flavours.map((f: { flavour: string; status: string }) => [f.flavour, f.status])).toEqual([['debian12-docker20', 'PASS'], ['debian13-docker26', 'FAIL'], ['debiansid-docker28', 'ERROR']]);
+    expect(j.flavours.map((f: { flavour: string; status: string }) => [f.flavour, f.status])).toEqual([
+      ['debian12-docker20', 'PASS'],
+      ['debian13-docker26', 'FAIL'],
+      ['debiansid-docker28', 'ERROR'],
+    ]);
     expect(j.flavours[2].error).toEqual(failed28.error);
     expect(j.flavours[0].slowestBoot).toEqual(nodeTimings[1]);
     expect(j.differences.differing).toHaveLength(3);
@@ -213,12 +342,17 @@ test('20.10 vs 28.5: the FORWARD path and profile differ, addresses and VNI do n
   expect(s.differences.differing).toEqual([
     { fact: 'engine version (discovered)', values: ['20.10.24', '28.5.2'] },
     { fact: 'engine profile', values: ['docker-legacy-forward', 'docker-forward-chain'] },
-    { fact: 'centos7-10 filter FORWARD path', values: ['FORWARD -> DOCKER-INGRESS', 'FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS'] },
+    {
+      fact: 'centos7-10 filter FORWARD path',
+      values: ['FORWARD -> DOCKER-INGRESS', 'FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS'],
+    },
     { fact: 'centos7-10 ingress_sbox MARK', values: ['MARK set 0x100 (256)', 'MARK set 0x102 (258)'] },
     { fact: 'centos7-10 IPVS service', values: ['FWM 256 rr', 'FWM 258 rr'] },
   ]);
   const text = renderMatrix([healthy20, healthy28]).text;
-  expect(text).toMatch(/^centos7-10 filter FORWARD path\s+FORWARD -> DOCKER-INGRESS\s+FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS$/m);
+  expect(text).toMatch(
+    /^centos7-10 filter FORWARD path\s+FORWARD -> DOCKER-INGRESS\s+FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS$/m,
+  );
   expect(text.split('\n')[0]).toBe('swarm-lab e2e matrix: PASS — 2/2 flavour(s) pass');
 });
 
@@ -234,11 +368,15 @@ test('identical flavours have no differences; one verdict alone cannot be compar
   const same = pathDifferences([healthy20, { ...healthy20, flavour: 'again' }]);
   expect(same.differing).toEqual([]);
   expect(same.identical.length).toBeGreaterThan(20);
-  expect(renderMatrix([healthy20, failed28]).text).toContain('path differences: need two flavours with a verdict (have debian12-docker20)');
+  expect(renderMatrix([healthy20, failed28]).text).toContain(
+    'path differences: need two flavours with a verdict (have debian12-docker20)',
+  );
 });
 
 test('a flavour whose verify passed but destroy failed is an error that keeps the verdict', () => {
-  const s = summarize([{ ...healthy20, error: { phase: 'destroy', message: 'virsh undefine centos7-22: domain is still running' } }]);
+  const s = summarize([
+    { ...healthy20, error: { phase: 'destroy', message: 'virsh undefine centos7-22: domain is still running' } },
+  ]);
   expect(s.ok).toBe(false);
   expect(s.flavours[0]).toMatchObject({ status: 'ERROR', label: 'ERROR in destroy (verify PASS)', hopsOk: 59 });
 });
@@ -265,19 +403,44 @@ describe('e2e:summary CLI', () => {
   });
 
   test('writes summary.{txt,md,xml,json}, exits 1 when a flavour fails, names broken result files', async () => {
-    const p = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(ROOT, 'e2e/matrix-summary-cli.ts'), dir,
-      '--flavours', 'debian12-docker20,debian13-docker26,debiansid-docker28,debian14-docker29'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    expect({ status: p.status, stderr: p.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('summary.xml') });
+    const p = spawnSync(
+      process.execPath,
+      [
+        require.resolve('ts-node/dist/bin.js'),
+        '--transpile-only',
+        path.join(ROOT, 'e2e/matrix-summary-cli.ts'),
+        dir,
+        '--flavours',
+        'debian12-docker20,debian13-docker26,debiansid-docker28,debian14-docker29',
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect({ status: p.status, stderr: p.stderr }).toEqual({
+      status: 1,
+      stderr: expect.stringContaining('summary.xml'),
+    });
     expect(p.stdout).toMatch(/^swarm-lab e2e matrix: FAIL — 1\/4 flavour/);
-    for (const f of ['summary.txt', 'summary.md', 'summary.xml', 'summary.json']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    for (const f of ['summary.txt', 'summary.md', 'summary.xml', 'summary.json'])
+      expect(fs.existsSync(path.join(dir, f))).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'summary.txt'), 'utf8')).toBe(p.stdout);
     const j = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(j.flavours.map((f: { flavour: string; label: string }) => [f.flavour, f.label])).toEqual([
-      ['debian12-docker20', 'PASS'], ['debian13-docker26', 'FAIL'], ['debiansid-docker28', 'ERROR in result'], ['debian14-docker29', 'ERROR in result']]);
+      ['debian12-docker20', 'PASS'],
+      ['debian13-docker26', 'FAIL'],
+      ['debiansid-docker28', 'ERROR in result'],
+      ['debian14-docker29', 'ERROR in result'],
+    ]);
     expect(j.flavours[2].error.message).toMatch(/debiansid-docker28\/result\.json is not JSON .*killed while writing/);
-    expect(j.flavours[3].error.message).toMatch(/no result at .*debian14-docker29\/result\.json \(ENOENT\): the e2e run of debian14-docker29 did not finish/);
-    const x = await parseJunit(fs.readFileSync(path.join(dir, 'summary.xml'), 'utf8')) as TestSuites;
-    expect((x.testsuite ?? []).map((s) => [s.name, s.failures])).toEqual([['debian12-docker20', 0], ['debian13-docker26', 2], ['debiansid-docker28', 1], ['debian14-docker29', 1]]);
+    expect(j.flavours[3].error.message).toMatch(
+      /no result at .*debian14-docker29\/result\.json \(ENOENT\): the e2e run of debian14-docker29 did not finish/,
+    );
+    const x = (await parseJunit(fs.readFileSync(path.join(dir, 'summary.xml'), 'utf8'))) as TestSuites;
+    expect((x.testsuite ?? []).map((s) => [s.name, s.failures])).toEqual([
+      ['debian12-docker20', 0],
+      ['debian13-docker26', 2],
+      ['debiansid-docker28', 1],
+      ['debian14-docker29', 1],
+    ]);
   });
 
   test('without --flavours it takes every <flavour>/result.json in name order; exit 0 when all pass', () => {
@@ -291,7 +454,11 @@ describe('e2e:summary CLI', () => {
     const out = captureStd(() => summaryMain([ok, '--quiet']));
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');
-    expect(JSON.parse(fs.readFileSync(path.join(ok, 'summary.json'), 'utf8')).flavours.map((f: { flavour: string }) => f.flavour)).toEqual(['debian12-docker20', 'debiansid-docker28']);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(ok, 'summary.json'), 'utf8')).flavours.map(
+        (f: { flavour: string }) => f.flavour,
+      ),
+    ).toEqual(['debian12-docker20', 'debiansid-docker28']);
   });
 
   test('usage errors exit 2 and say what is wrong', () => {
@@ -301,14 +468,19 @@ describe('e2e:summary CLI', () => {
     const none = captureStd(() => summaryMain([empty]));
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no <flavour>\/result\.json under .*matrix-empty/);
-    expect(captureStd(() => summaryMain([empty, '--flavours', '../x'])).stderr).toMatch(/"\.\.\/x" is not a flavour name/);
+    expect(captureStd(() => summaryMain([empty, '--flavours', '../x'])).stderr).toMatch(
+      /"\.\.\/x" is not a flavour name/,
+    );
   });
 
   test('a result.json with the wrong shape becomes an ERROR row saying which field', () => {
     const bad = tmpDir('matrix-bad');
     dirs.push(bad);
     fs.mkdirSync(path.join(bad, 'debian12-docker20'));
-    fs.writeFileSync(path.join(bad, 'debian12-docker20', 'result.json'), JSON.stringify({ ...healthy20, timings: { deploy: '412s' } }));
+    fs.writeFileSync(
+      path.join(bad, 'debian12-docker20', 'result.json'),
+      JSON.stringify({ ...healthy20, timings: { deploy: '412s' } }),
+    );
     expect(captureStd(() => summaryMain([bad, '--quiet'])).code).toBe(1);
     const j = JSON.parse(fs.readFileSync(path.join(bad, 'summary.json'), 'utf8'));
     expect(j.flavours[0].error.message).toMatch(/result\.json: timings must map phase names to seconds/);
@@ -318,8 +490,14 @@ describe('e2e:summary CLI', () => {
 function captureStd(fn: () => number): { code: number; stdout: string; stderr: string } {
   const out: string[] = [];
   const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out.push(String(s));
+    return true;
+  });
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err.push(String(s));
+    return true;
+  });
   try {
     return { code: fn(), stdout: out.join(''), stderr: err.join('') };
   } finally {

@@ -18,18 +18,26 @@ describe('e2e runner', () => {
 
   test('arguments: unknown flavour and option are refused with the allowed values', () => {
     expect(parseArgs(['--flavour', 'debian13-docker26', '--keep-on-failure']).keepOnFailure).toBe(true);
-    expect(() => parseArgs(['--flavour', 'centos7.9'])).toThrow(/--flavour centos7.9 is unknown; use one of debian12-docker20/);
+    expect(() => parseArgs(['--flavour', 'centos7.9'])).toThrow(
+      /--flavour centos7.9 is unknown; use one of debian12-docker20/,
+    );
     expect(() => parseArgs(['--bogus'])).toThrow(PhaseError);
     expect(() => parseArgs(['--requests', '0'])).toThrow(/1-100/);
   });
 
   test('node timings come from systemd activation times on the guest clock', () => {
     const out = [
-      'Id=ssh.service', 'ActiveEnterTimestampMonotonic=38712345', '',
-      'Id=docker.service', 'ActiveEnterTimestampMonotonic=62712345', '',
+      'Id=ssh.service',
+      'ActiveEnterTimestampMonotonic=38712345',
+      '',
+      'Id=docker.service',
+      'ActiveEnterTimestampMonotonic=62712345',
+      '',
     ].join('\n');
     expect(parseUnitTimes('node-10', out)).toEqual({ node: 'node-10', bootToSshdS: 38.7, sshdToDockerS: 24 });
-    expect(() => parseUnitTimes('node-18', 'Id=ssh.service\nActiveEnterTimestampMonotonic=0\n')).toThrow(/node-18: unit times missing/);
+    expect(() => parseUnitTimes('node-18', 'Id=ssh.service\nActiveEnterTimestampMonotonic=0\n')).toThrow(
+      /node-18: unit times missing/,
+    );
   });
 
   test('a failed deploy names the Ansible task error, not the progress noise', () => {

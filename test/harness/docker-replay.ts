@@ -33,8 +33,20 @@ function writeReplay(replay: string): void {
   delete h1Ingress[0].Containers['8593fe83b9259ace2cf6c1f0718c48c9206da0a657759676f7599014120d48e0'];
   const h2Ingress = structuredClone(ingress);
   h2Ingress[0].Containers = {
-    [C18]: { Name: 'my-nginx.2.b7k3rj5hq8m2n4p6s8u0w2y4a', EndpointID: 'x', MacAddress: '02:42:0a:00:00:14', IPv4Address: '10.0.0.20/24', IPv6Address: '' },
-    'ingress-sbox': { Name: 'ingress-endpoint', EndpointID: 'y', MacAddress: '02:42:0a:00:00:03', IPv4Address: '10.0.0.3/24', IPv6Address: '' },
+    [C18]: {
+      Name: 'my-nginx.2.b7k3rj5hq8m2n4p6s8u0w2y4a',
+      EndpointID: 'x',
+      MacAddress: '02:42:0a:00:00:14',
+      IPv4Address: '10.0.0.20/24',
+      IPv6Address: '',
+    },
+    'ingress-sbox': {
+      Name: 'ingress-endpoint',
+      EndpointID: 'y',
+      MacAddress: '02:42:0a:00:00:03',
+      IPv4Address: '10.0.0.3/24',
+      IPv6Address: '',
+    },
   };
   const per: Record<string, Record<string, string>> = {
     h1: {
@@ -91,7 +103,18 @@ function wireHost(h: SshdHarness, replay: string, k: number, hostNs: string, swa
   nsRun(ov, ['ip', 'link', 'add', 'br0', 'type', 'bridge']);
   nsRun(ov, ['ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'br0']);
   nsRun(ov, ['ip', 'link', 'set', 'vxlan0', 'master', 'br0']);
-  nsRun(ov, ['bridge', 'fdb', 'append', '02:42:0a:00:00:14', 'dev', 'vxlan0', 'dst', '10.77.0.12', 'self', 'permanent']);
+  nsRun(ov, [
+    'bridge',
+    'fdb',
+    'append',
+    '02:42:0a:00:00:14',
+    'dev',
+    'vxlan0',
+    'dst',
+    '10.77.0.12',
+    'self',
+    'permanent',
+  ]);
   nsRun(ov, ['ip', 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', ingIf, 'netns', sb]);
   nsRun(ov, ['ip', 'link', 'add', 'veth1', 'type', 'veth', 'peer', 'name', swap ? 'eth2' : 'eth0', 'netns', task]);
   nsRun(hostNs, ['ip', 'link', 'add', 'vgw', 'type', 'veth', 'peer', 'name', gwIf, 'netns', sb]);
@@ -99,7 +122,12 @@ function wireHost(h: SshdHarness, replay: string, k: number, hostNs: string, swa
   nsRun(sb, ['ip', 'addr', 'add', '10.0.0.15/32', 'dev', ingIf]);
   nsRun(sb, ['ip', 'addr', 'add', '172.18.0.2/16', 'dev', gwIf]);
   nsRun(task, ['ip', 'addr', 'add', `${taskIp}/24`, 'dev', swap ? 'eth2' : 'eth0']);
-  for (const [ns, links] of [[sb, [ingIf, gwIf, 'lo']], [ov, ['br0', 'vxlan0', 'veth0', 'veth1']], [task, [swap ? 'eth2' : 'eth0', 'lo']], [hostNs, ['vgw']]] as const) {
+  for (const [ns, links] of [
+    [sb, [ingIf, gwIf, 'lo']],
+    [ov, ['br0', 'vxlan0', 'veth0', 'veth1']],
+    [task, [swap ? 'eth2' : 'eth0', 'lo']],
+    [hostNs, ['vgw']],
+  ] as const) {
     for (const l of links) nsRun(ns, ['ip', 'link', 'set', l, 'up']);
   }
   // Docker's netns dir for this host: names as Docker gives them, pointing at our namespaces.
@@ -130,7 +158,9 @@ export async function startReplayLab(): Promise<ReplayLab> {
   try {
     h = await SshdHarness.start({
       hosts: 2,
-      sshdExtra: (host) => [`SetEnv PATH=${replay}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SWL_NODE=${host}`],
+      sshdExtra: (host) => [
+        `SetEnv PATH=${replay}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SWL_NODE=${host}`,
+      ],
     });
   } catch (e) {
     fs.rmSync(replay, { recursive: true, force: true });
@@ -153,7 +183,18 @@ export async function startReplayLab(): Promise<ReplayLab> {
     nodes: REPLAY_NODES,
     netnsDir: (node) => `${replay}/netns-h${REPLAY_NODES.findIndex((n) => n.name === node) + 1}`,
     pool(over = {}) {
-      const p = new SshPool(REPLAY_NODES.map((n) => ({ node: n.name, host: n.ip })), { user: 'root', privateKey: h.userKey, pins, dial: h.dial, connectTimeoutMs: 20000, bootWaitMs: 30000, ...over });
+      const p = new SshPool(
+        REPLAY_NODES.map((n) => ({ node: n.name, host: n.ip })),
+        {
+          user: 'root',
+          privateKey: h.userKey,
+          pins,
+          dial: h.dial,
+          connectTimeoutMs: 20000,
+          bootWaitMs: 30000,
+          ...over,
+        },
+      );
       pools.push(p);
       return p;
     },

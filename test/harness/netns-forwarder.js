@@ -17,7 +17,11 @@ if (!sockPath) {
   process.stderr.write('usage: netns-forwarder.js <unix-socket-path>\n');
   process.exit(2);
 }
-try { fs.unlinkSync(sockPath); } catch { /* not there */ }
+try {
+  fs.unlinkSync(sockPath);
+} catch {
+  /* not there */
+}
 
 const server = net.createServer((client) => {
   let head = Buffer.alloc(0);
@@ -50,7 +54,9 @@ const server = net.createServer((client) => {
       if (connected) client.destroy();
       else client.end(`ERR ${e.code || 'ECONNECT'} ${e.message}\n`);
     });
-    up.on('close', () => { if (connected) client.destroy(); });
+    up.on('close', () => {
+      if (connected) client.destroy();
+    });
     client.on('error', () => up.destroy());
     client.on('close', () => up.destroy());
   };

@@ -94,7 +94,12 @@ export interface Tracked {
 }
 
 /** Spawn a long-running child inside a namespace; resolve once `readyLine` shows on stdout/stderr. */
-export function spawnInNs(ns: string, argv: string[], readyLine: RegExp | undefined, timeoutMs = 10000): Promise<Tracked> {
+export function spawnInNs(
+  ns: string,
+  argv: string[],
+  readyLine: RegExp | undefined,
+  timeoutMs = 10000,
+): Promise<Tracked> {
   const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
@@ -123,7 +128,9 @@ export function spawnInNs(ns: string, argv: string[], readyLine: RegExp | undefi
       check();
     });
     child.on('error', (e) => fail(e));
-    child.on('exit', (code) => fail(new Error(`${argv.join(' ')} in netns ${ns} exited early (code ${code}): ${err.trim()}`)));
+    child.on('exit', (code) =>
+      fail(new Error(`${argv.join(' ')} in netns ${ns} exited early (code ${code}): ${err.trim()}`)),
+    );
     if (!readyLine) setImmediate(check);
   });
 }

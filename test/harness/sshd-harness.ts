@@ -71,7 +71,11 @@ export class SshdHarness {
   }
 
   static async start(props: SshdHarnessProps = {}): Promise<SshdHarness> {
-    const h = new SshdHarness({ hosts: props.hosts ?? 3, net3: props.net3 ?? '10.77.0', sshdExtra: props.sshdExtra ?? (() => []) });
+    const h = new SshdHarness({
+      hosts: props.hosts ?? 3,
+      net3: props.net3 ?? '10.77.0',
+      sshdExtra: props.sshdExtra ?? (() => []),
+    });
     live.add(h);
     try {
       await h.build();
@@ -100,7 +104,18 @@ export class SshdHarness {
     nsRun(this.bridgeNs, ['ip', 'addr', 'add', '10.78.0.1/24', 'dev', 'sink0']);
     nsRun(this.bridgeNs, ['ip', 'link', 'set', 'sink0', 'up']);
     nsRun(this.bridgeNs, ['ip', 'link', 'set', 'sink1', 'up']);
-    nsRun(this.bridgeNs, ['ip', 'neigh', 'replace', '10.78.0.5', 'lladdr', '02:00:00:00:00:05', 'dev', 'sink0', 'nud', 'permanent']);
+    nsRun(this.bridgeNs, [
+      'ip',
+      'neigh',
+      'replace',
+      '10.78.0.5',
+      'lladdr',
+      '02:00:00:00:00:05',
+      'dev',
+      'sink0',
+      'nud',
+      'permanent',
+    ]);
     const known: string[] = [];
     for (let k = 1; k <= this.props.hosts; k++) {
       const name = `h${k}`;
@@ -143,7 +158,11 @@ export class SshdHarness {
       this.hosts.push({ name, ns, nsPath: `/var/run/netns/${ns}`, ip, port: 22, hostKeyPub, sshd });
     }
     fs.writeFileSync(this.knownHosts, known.join('\n') + '\n');
-    const fwd = await spawnInNs(this.bridgeNs, [process.execPath, path.join(__dirname, 'netns-forwarder.js'), this.forwarderSock], /ready/);
+    const fwd = await spawnInNs(
+      this.bridgeNs,
+      [process.execPath, path.join(__dirname, 'netns-forwarder.js'), this.forwarderSock],
+      /ready/,
+    );
     this.procs.push(fwd);
     await this.waitSshdListening();
   }
@@ -158,7 +177,8 @@ export class SshdHarness {
           stream.destroy();
           break;
         } catch (e) {
-          if (Date.now() > deadline) throw new Error(`sshd on ${h.name} (${h.ip}) not listening: ${(e as Error).message}; ${h.sshd.stderr()}`);
+          if (Date.now() > deadline)
+            throw new Error(`sshd on ${h.name} (${h.ip}) not listening: ${(e as Error).message}; ${h.sshd.stderr()}`);
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -173,7 +193,9 @@ export class SshdHarness {
     dialVia(this.forwarderSock, host, port, timeoutMs);
 
   /** Start another forwarder inside `ns` (one of this harness's) and return a dialer through it. */
-  async dialerIn(ns: string): Promise<(host: string, port: number, timeoutMs: number) => Promise<{ stream: Duplex; localPort?: number }>> {
+  async dialerIn(
+    ns: string,
+  ): Promise<(host: string, port: number, timeoutMs: number) => Promise<{ stream: Duplex; localPort?: number }>> {
     const sock = path.join(this.dir, `fwd-${ns.slice(this.prefix.length + 1)}.sock`);
     await this.spawn(ns, [process.execPath, path.join(__dirname, 'netns-forwarder.js'), sock], /ready/);
     return (host, port, timeoutMs) => dialVia(sock, host, port, timeoutMs);
@@ -249,7 +271,12 @@ export class SshdHarness {
 }
 
 /** Connect through a netns forwarder's UNIX socket; the answer line carries the client port used inside. */
-function dialVia(sockPath: string, host: string, port: number, timeoutMs: number): Promise<{ stream: Duplex; localPort?: number }> {
+function dialVia(
+  sockPath: string,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ stream: Duplex; localPort?: number }> {
   return new Promise((resolve, reject) => {
     const s = net.connect(sockPath);
     let head = Buffer.alloc(0);

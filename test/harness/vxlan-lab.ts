@@ -32,7 +32,11 @@ export interface VxlanLab {
   readonly sboxNs: string;
   readonly sboxIp: string;
   /** Dial from inside the sbox namespace (the client side of the requests). */
-  readonly dialFromSbox: (host: string, port: number, timeoutMs: number) => Promise<{ stream: Duplex; localPort?: number }>;
+  readonly dialFromSbox: (
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ) => Promise<{ stream: Duplex; localPort?: number }>;
   /** Capture points like verify's plan: host NIC, overlay vxlan0, task eth0 per host, plus sbox eth0. */
   points(): CapturePoint[];
 }
@@ -43,7 +47,22 @@ export async function buildVxlanLab(h: SshdHarness): Promise<VxlanLab> {
     const k = i + 1;
     const ov = h.addNamespace(`ov${k}`);
     const task = h.addNamespace(`t${k}`);
-    nsRun(x.ns, ['ip', 'link', 'add', 'vxlan0', 'type', 'vxlan', 'id', String(VNI), 'dstport', String(VXLAN_PORT), 'local', x.ip, 'dev', 'eth0']);
+    nsRun(x.ns, [
+      'ip',
+      'link',
+      'add',
+      'vxlan0',
+      'type',
+      'vxlan',
+      'id',
+      String(VNI),
+      'dstport',
+      String(VXLAN_PORT),
+      'local',
+      x.ip,
+      'dev',
+      'eth0',
+    ]);
     nsRun(x.ns, ['ip', 'link', 'set', 'vxlan0', 'netns', ov]);
     nsRun(ov, ['ip', 'link', 'add', 'br0', 'type', 'bridge']);
     nsRun(ov, ['ip', 'link', 'set', 'vxlan0', 'master', 'br0']);
@@ -59,7 +78,11 @@ export async function buildVxlanLab(h: SshdHarness): Promise<VxlanLab> {
     nsRun(task, ['ip', 'addr', 'add', `${taskIp}/24`, 'dev', 'eth0']);
     nsRun(task, ['ip', 'link', 'set', 'eth0', 'mtu', '1450', 'up']);
     nsRun(task, ['ip', 'link', 'set', 'lo', 'up']);
-    await h.spawn(task, [process.execPath, path.join(__dirname, 'http-server.js'), taskIp, String(TASK_PORT), `Host IP is ${x.ip}`], /ready/);
+    await h.spawn(
+      task,
+      [process.execPath, path.join(__dirname, 'http-server.js'), taskIp, String(TASK_PORT), `Host IP is ${x.ip}`],
+      /ready/,
+    );
     hosts.push({ name: x.name, ip: x.ip, overlayNs: ov, taskNs: task, taskIp });
   }
   const sb = h.addNamespace('sb');
@@ -77,11 +100,30 @@ export async function buildVxlanLab(h: SshdHarness): Promise<VxlanLab> {
     dialFromSbox,
     points(): CapturePoint[] {
       const out: CapturePoint[] = [];
-      out.push({ node: hosts[0].name, ns: 'sbox', nsPath: `/var/run/netns/${sb}`, iface: 'eth0', filter: `tcp port ${TASK_PORT}` });
+      out.push({
+        node: hosts[0].name,
+        ns: 'sbox',
+        nsPath: `/var/run/netns/${sb}`,
+        iface: 'eth0',
+        filter: `tcp port ${TASK_PORT}`,
+      });
       for (const x of hosts) {
         out.push({ node: x.name, ns: 'host', iface: 'eth0', filter: vxlanTcpFilter(VXLAN_PORT, TASK_PORT) });
-        out.push({ node: x.name, ns: 'overlay', nsPath: `/var/run/netns/${x.overlayNs}`, iface: 'vxlan0', filter: `tcp port ${TASK_PORT}` });
-        out.push({ node: x.name, ns: 'task', nsPath: `/var/run/netns/${x.taskNs}`, iface: 'eth0', containerId: `task${x.name}`.padEnd(12, '0'), filter: `tcp port ${TASK_PORT}` });
+        out.push({
+          node: x.name,
+          ns: 'overlay',
+          nsPath: `/var/run/netns/${x.overlayNs}`,
+          iface: 'vxlan0',
+          filter: `tcp port ${TASK_PORT}`,
+        });
+        out.push({
+          node: x.name,
+          ns: 'task',
+          nsPath: `/var/run/netns/${x.taskNs}`,
+          iface: 'eth0',
+          containerId: `task${x.name}`.padEnd(12, '0'),
+          filter: `tcp port ${TASK_PORT}`,
+        });
       }
       return out;
     },

@@ -4,14 +4,22 @@ import { DEFAULT_LAB, IMAGES, resolveLab } from '../../stacks/lab';
 import { macFor } from '../../stacks/names';
 
 // A syntactically plausible key pair; cloud-init only copies the text.
-const HOST_PRIV = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n';
+const HOST_PRIV =
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n';
 const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHouF+2qRMIEoiduE7XHO/eGDVgyG6mOBdqE5iCxDCjW root@centos7-18';
 const USER_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAID+PVfgumsqNTQ8pux23mg4uDa7a7zIdFmm7nbu/vXnH swarm-lab-user';
 
 function propsFor(image: string, nodeIndex = 1): CloudInitProps {
   const lab = resolveLab({ context: { image }, env: {} });
   const node = lab.nodes[nodeIndex];
-  return { lab, node, image: IMAGES[image], mac: macFor(lab, node), userPublicKey: USER_PUB, hostKey: { privateKey: HOST_PRIV, publicKey: HOST_PUB } };
+  return {
+    lab,
+    node,
+    image: IMAGES[image],
+    mac: macFor(lab, node),
+    userPublicKey: USER_PUB,
+    hostKey: { privateKey: HOST_PRIV, publicKey: HOST_PUB },
+  };
 }
 
 /** Parse like cloud-init does (PyYAML = YAML 1.1). */
@@ -52,12 +60,19 @@ describe('cloud-init for CentOS 7.9', () => {
 
   test('hostname, lab user with sudo and the user key, pinned host key', () => {
     expect(ud.hostname).toBe('centos7-18');
-    expect(ud.users[0]).toMatchObject({ name: 'centos', sudo: 'ALL=(ALL) NOPASSWD:ALL', ssh_authorized_keys: [USER_PUB] });
+    expect(ud.users[0]).toMatchObject({
+      name: 'centos',
+      sudo: 'ALL=(ALL) NOPASSWD:ALL',
+      ssh_authorized_keys: [USER_PUB],
+    });
     expect(ud.ssh_keys.ed25519_private).toBe(HOST_PRIV);
     expect(ud.ssh_keys.ed25519_public).toBe(HOST_PUB);
     expect(ud.ssh_deletekeys).toBe(true);
     expect(ud.ssh_pwauth).toBe(false);
-    expect(parse(files.metaData)).toEqual({ 'instance-id': 'iid-swarm-lab-centos7-18', 'local-hostname': 'centos7-18' });
+    expect(parse(files.metaData)).toEqual({
+      'instance-id': 'iid-swarm-lab-centos7-18',
+      'local-hostname': 'centos7-18',
+    });
   });
 
   test('/etc/hosts lists every lab node; file mode survives YAML 1.1 (no octal)', () => {

@@ -2,7 +2,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { PROBE_CODE_HEX, detectDomainType, firmwareProbe, isLocalUri, kernelProbe, probeFirmware } from '../../stacks/detect';
+import {
+  PROBE_CODE_HEX,
+  detectDomainType,
+  firmwareProbe,
+  isLocalUri,
+  kernelProbe,
+  probeFirmware,
+} from '../../stacks/detect';
 import { REPO_ROOT } from './helpers';
 
 describe('domain type detection', () => {
@@ -13,7 +20,10 @@ describe('domain type detection', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test('an explicit kvm/qemu is used as is', () => {
-    expect(detectDomainType({ requested: 'qemu', libvirtUri: 'qemu:///system' })).toMatchObject({ type: 'qemu', reason: 'domainType qemu set explicitly' });
+    expect(detectDomainType({ requested: 'qemu', libvirtUri: 'qemu:///system' })).toMatchObject({
+      type: 'qemu',
+      reason: 'domainType qemu set explicitly',
+    });
     expect(detectDomainType({ requested: 'kvm', libvirtUri: 'qemu+ssh://far/system' }).type).toBe('kvm');
   });
 
@@ -45,7 +55,9 @@ describe('domain type detection', () => {
     // another boot id invalidates it
     fs.writeFileSync(cacheFile, JSON.stringify({ ...cached, bootId: 'another-boot' }));
     fs.rmSync(missing);
-    expect(detectDomainType({ requested: 'auto', libvirtUri: 'qemu:///system', kvmDevice: missing, cacheFile }).reason).not.toContain('cached');
+    expect(
+      detectDomainType({ requested: 'auto', libvirtUri: 'qemu:///system', kvmDevice: missing, cacheFile }).reason,
+    ).not.toContain('cached');
   });
 
   test('the firmware probe really reaches long mode (under TCG here) and exits through isa-debug-exit', () => {
@@ -70,11 +82,16 @@ describe('domain type detection', () => {
   });
 
   const kernel = [
-    ...['debian12-docker20', 'debian13-docker26', 'debiansid-docker28'].map((n) => path.join(REPO_ROOT, '.cache/images', n, 'vmlinuz')),
+    ...['debian12-docker20', 'debian13-docker26', 'debiansid-docker28'].map((n) =>
+      path.join(REPO_ROOT, '.cache/images', n, 'vmlinuz'),
+    ),
     `/boot/vmlinuz-${os.release()}`,
   ].find((k) => fs.existsSync(k));
-  (kernel ? test : test.skip)(`the kernel probe boots a kernel to its root-mount panic under TCG (${kernel ?? 'no kernel built yet'})`, () => {
-    const r = kernelProbe('qemu-system-x86_64', kernel!, 'tcg', 60_000);
-    expect(r.ok).toBe(true);
-  });
+  (kernel ? test : test.skip)(
+    `the kernel probe boots a kernel to its root-mount panic under TCG (${kernel ?? 'no kernel built yet'})`,
+    () => {
+      const r = kernelProbe('qemu-system-x86_64', kernel!, 'tcg', 60_000);
+      expect(r.ok).toBe(true);
+    },
+  );
 });

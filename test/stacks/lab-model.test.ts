@@ -31,7 +31,12 @@ describe('lab model defaults', () => {
       { name: 'centos7-18', ip: '10.211.55.18', role: 'worker' },
       { name: 'centos7-22', ip: '10.211.55.22', role: 'worker' },
     ]);
-    expect(lab.network).toMatchObject({ cidr: '10.211.55.0/24', gateway: '10.211.55.1', nic: 'enp0s5', clientIp: '10.211.55.2' });
+    expect(lab.network).toMatchObject({
+      cidr: '10.211.55.0/24',
+      gateway: '10.211.55.1',
+      nic: 'enp0s5',
+      clientIp: '10.211.55.2',
+    });
     expect(lab.image).toBe('centos7.9');
     expect(lab.dockerVersion).toBe('24.0.7');
     expect(lab.service).toMatchObject({ name: 'my-nginx', replicas: 3, publishedPort: 9090, targetPort: 80 });
@@ -62,9 +67,24 @@ describe('lab model defaults', () => {
 
 describe('lab model validation: one line naming the field', () => {
   const cases: Array<[string, unknown, string, RegExp]> = [
-    ['address outside the CIDR', { nodes: [{ ...seedNodes[0], ip: '10.211.56.10' }] }, 'nodes[0].ip', /not a host address in 10\.211\.55\.0\/24/],
-    ['network address as node', { nodes: [{ ...seedNodes[0], ip: '10.211.55.0' }] }, 'nodes[0].ip', /not a host address/],
-    ['duplicated address', { nodes: [seedNodes[0], { ...seedNodes[1], ip: '10.211.55.10' }] }, 'nodes[1].ip', /already used by centos7-10/],
+    [
+      'address outside the CIDR',
+      { nodes: [{ ...seedNodes[0], ip: '10.211.56.10' }] },
+      'nodes[0].ip',
+      /not a host address in 10\.211\.55\.0\/24/,
+    ],
+    [
+      'network address as node',
+      { nodes: [{ ...seedNodes[0], ip: '10.211.55.0' }] },
+      'nodes[0].ip',
+      /not a host address/,
+    ],
+    [
+      'duplicated address',
+      { nodes: [seedNodes[0], { ...seedNodes[1], ip: '10.211.55.10' }] },
+      'nodes[1].ip',
+      /already used by centos7-10/,
+    ],
     ['no manager', { nodes: seedNodes.map((n) => ({ ...n, role: 'worker' })) }, 'nodes', /no node has role manager/],
     ['published port out of range', { service: { publishedPort: 70000 } }, 'service.publishedPort', /allowed 1-65535/],
     ['target port 0', { service: { targetPort: 0 } }, 'service.targetPort', /allowed 1-65535/],

@@ -31,7 +31,10 @@ describe('main.ts (the cdktf app)', () => {
 
   test('synthesizes the lab named by env into the outdir and says which domain type and why', () => {
     const out = path.join(tmp, 'out2');
-    const r = runApp({ SWARM_LAB_NAME: 'main-test', SWARM_LAB_DOMAIN_TYPE: 'qemu', SWARM_LAB_DIR: path.join(tmp, 'lab2') }, out);
+    const r = runApp(
+      { SWARM_LAB_NAME: 'main-test', SWARM_LAB_DOMAIN_TYPE: 'qemu', SWARM_LAB_DIR: path.join(tmp, 'lab2') },
+      out,
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('swarm-lab: lab main-test: domain type qemu (domainType qemu set explicitly)');
@@ -47,7 +50,9 @@ describe('preflight', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-pre-'));
     try {
       expect(() => checkLocalImageFiles(lab, root)).toThrow(
-        new RegExp(`^image debiansid-docker28: missing ${root}/\\.cache/images/debiansid-docker28/disk\\.qcow2, .*vmlinuz, .*initrd\\.img; build the lab images first`),
+        new RegExp(
+          `^image debiansid-docker28: missing ${root}/\\.cache/images/debiansid-docker28/disk\\.qcow2, .*vmlinuz, .*initrd\\.img; build the lab images first`,
+        ),
       );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
@@ -70,7 +75,9 @@ describe('libvirt socket preflight (npm run lab, before deploy)', () => {
   const { resolveLab } = require('../../stacks/lab') as typeof import('../../stacks/lab');
   test('a local URI without its socket names the socket and the fix', () => {
     const lab = resolveLab({ env: {} });
-    expect(() => checkLibvirtSocket(lab, () => false)).toThrow(/no libvirtd socket at \/var\/run\/libvirt\/libvirt-sock; start libvirtd/);
+    expect(() => checkLibvirtSocket(lab, () => false)).toThrow(
+      /no libvirtd socket at \/var\/run\/libvirt\/libvirt-sock; start libvirtd/,
+    );
     const custom = resolveLab({ env: { SWARM_LAB_LIBVIRT_URI: 'qemu:///system?socket=/tmp/x/libvirt-sock' } });
     expect(() => checkLibvirtSocket(custom, (p) => p === '/tmp/x/libvirt-sock')).not.toThrow();
     expect(() => checkLibvirtSocket(custom, () => false)).toThrow(/\/tmp\/x\/libvirt-sock/);

@@ -90,11 +90,15 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
       const keyFile = path.join(labPaths(s.lab).hostKeys, n.name, 'ssh_host_ed25519_key');
       expect(ud.ssh_keys.ed25519_private).toBe(fs.readFileSync(keyFile, 'utf8'));
       expect(ud.ssh_keys.ed25519_public).toBe(fs.readFileSync(`${keyFile}.pub`, 'utf8').trim());
-      expect(fs.readFileSync(labPaths(s.lab).knownHosts, 'utf8')).toContain(`${n.name},${n.ip} ${ud.ssh_keys.ed25519_public.split(' ').slice(0, 2).join(' ')}`);
+      expect(fs.readFileSync(labPaths(s.lab).knownHosts, 'utf8')).toContain(
+        `${n.name},${n.ip} ${ud.ssh_keys.ed25519_public.split(' ').slice(0, 2).join(' ')}`,
+      );
       expect(ud.users[0].ssh_authorized_keys).toEqual([fs.readFileSync(labPaths(s.lab).userKeyPub, 'utf8').trim()]);
       // the domain attaches exactly this seed
       const dom = resourcesOf(s.tf, 'libvirt_domain').find((d) => d.name === `swarm-lab-${n.name}`)!;
-      expect(JSON.stringify(dom.disk)).toContain(Object.keys(s.tf.resource.libvirt_volume).find((k) => s.tf.resource.libvirt_volume[k] === seed));
+      expect(JSON.stringify(dom.disk)).toContain(
+        Object.keys(s.tf.resource.libvirt_volume).find((k) => s.tf.resource.libvirt_volume[k] === seed),
+      );
     }
   });
 
@@ -105,7 +109,10 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
     for (const f of secrets) {
       expect(fs.statSync(f).mode & 0o777).toBe(0o600);
       // the base64 body of each private key, line by line
-      for (const line of fs.readFileSync(f, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'))) {
+      for (const line of fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('-----'))) {
         expect(s.json.includes(line)).toBe(false);
       }
     }
@@ -115,7 +122,11 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
   test('outputs: names, IPs, ssh user, host-key fingerprints equal to ssh-keygen -l', () => {
     const out = s.tf.output;
     expect(out.node_names.value).toEqual(['centos7-10', 'centos7-18', 'centos7-22']);
-    expect(out.node_ips.value).toEqual({ 'centos7-10': '10.211.55.10', 'centos7-18': '10.211.55.18', 'centos7-22': '10.211.55.22' });
+    expect(out.node_ips.value).toEqual({
+      'centos7-10': '10.211.55.10',
+      'centos7-18': '10.211.55.18',
+      'centos7-22': '10.211.55.22',
+    });
     expect(out.ssh_user.value).toBe('centos');
     expect(out.domain_type.value).toBe('qemu');
     for (const n of s.lab.nodes) {
@@ -127,12 +138,20 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
 
   test('the Ansible step runs the playbook with the generated inventory, triggered by ids, Docker version, service', () => {
     const run = resourcesOf(s.tf, 'terraform_data').find((r) => r.triggers_replace?.docker_version)!;
-    expect(run.provisioner[0]['local-exec'].command).toBe(`ansible-playbook -i '${labPaths(s.lab).inventory}' 'ansible/site.yml'`);
+    expect(run.provisioner[0]['local-exec'].command).toBe(
+      `ansible-playbook -i '${labPaths(s.lab).inventory}' 'ansible/site.yml'`,
+    );
     expect(run.provisioner[0]['local-exec'].working_dir).toBe(REPO_ROOT);
-    expect(run.provisioner[0]['local-exec'].environment.ANSIBLE_CONFIG).toBe(path.join(REPO_ROOT, 'ansible', 'ansible.cfg'));
+    expect(run.provisioner[0]['local-exec'].environment.ANSIBLE_CONFIG).toBe(
+      path.join(REPO_ROOT, 'ansible', 'ansible.cfg'),
+    );
     expect(run.triggers_replace.docker_version).toBe('24.0.7');
     expect(run.triggers_replace.node_ids).toMatch(/libvirt_domain\..*\.id/);
-    expect(JSON.parse(run.triggers_replace.service)).toMatchObject({ name: 'my-nginx', replicas: 3, publishedPort: 9090 });
+    expect(JSON.parse(run.triggers_replace.service)).toMatchObject({
+      name: 'my-nginx',
+      replicas: 3,
+      publishedPort: 9090,
+    });
     expect(run.depends_on).toHaveLength(3);
   });
 
@@ -159,11 +178,19 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
       overlay_network: 'ol_network',
       overlay_subnet: '10.10.0.0/24',
     });
-    expect(v.ansible_ssh_common_args).toBe(`-o UserKnownHostsFile=${p.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`);
+    expect(v.ansible_ssh_common_args).toBe(
+      `-o UserKnownHostsFile=${p.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+    );
     const sw = inv.all.children.swarm.children;
-    expect(sw.managers.hosts).toEqual({ 'centos7-10': { ansible_host: '10.211.55.10', node_ip: '10.211.55.10', swarm_role: 'manager' } });
+    expect(sw.managers.hosts).toEqual({
+      'centos7-10': { ansible_host: '10.211.55.10', node_ip: '10.211.55.10', swarm_role: 'manager' },
+    });
     expect(Object.keys(sw.workers.hosts)).toEqual(['centos7-18', 'centos7-22']);
-    expect(sw.workers.hosts['centos7-22']).toEqual({ ansible_host: '10.211.55.22', node_ip: '10.211.55.22', swarm_role: 'worker' });
+    expect(sw.workers.hosts['centos7-22']).toEqual({
+      ansible_host: '10.211.55.22',
+      node_ip: '10.211.55.22',
+      swarm_role: 'worker',
+    });
   });
 
   test('inventory: each lab dir gets its own ssh control dir, so labs on the same addresses never share a master connection', () => {
@@ -177,10 +204,20 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
   });
 
   test('synth again reuses the keys: same fingerprints, same seed volumes', () => {
-    const again = Testing.synth(new LabStack(Testing.app(), s.lab.name, { lab: s.lab, root: REPO_ROOT, domainType: 'qemu' }));
+    const again = Testing.synth(
+      new LabStack(Testing.app(), s.lab.name, { lab: s.lab, root: REPO_ROOT, domainType: 'qemu' }),
+    );
     const tf2 = JSON.parse(again);
     expect(tf2.output.host_key_fingerprints).toEqual(s.tf.output.host_key_fingerprints);
-    expect(resourcesOf(tf2, 'libvirt_volume').map((v) => v.name).sort()).toEqual(resourcesOf(s.tf, 'libvirt_volume').map((v) => v.name).sort());
+    expect(
+      resourcesOf(tf2, 'libvirt_volume')
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(
+      resourcesOf(s.tf, 'libvirt_volume')
+        .map((v) => v.name)
+        .sort(),
+    );
   });
 });
 
@@ -189,15 +226,27 @@ describe('LabStack synth variants', () => {
     const s = synthLab({}, { provision: false });
     try {
       const seedDir = labPaths(s.lab).cloudInit;
-      const before = fs.readdirSync(seedDir).filter((f) => f.endsWith('.iso')).sort();
+      const before = fs
+        .readdirSync(seedDir)
+        .filter((f) => f.endsWith('.iso'))
+        .sort();
       expect(before).toHaveLength(3);
       const nodes = s.lab.nodes.map((n) => (n.name === 'centos7-22' ? { ...n, ip: '10.211.55.23' } : n));
       const lab2 = { ...s.lab, nodes };
-      const tf2 = JSON.parse(Testing.synth(new LabStack(Testing.app(), lab2.name, { lab: lab2, root: REPO_ROOT, domainType: 'qemu', provision: false })));
-      const after = fs.readdirSync(seedDir).filter((f) => f.endsWith('.iso')).sort();
+      const tf2 = JSON.parse(
+        Testing.synth(
+          new LabStack(Testing.app(), lab2.name, { lab: lab2, root: REPO_ROOT, domainType: 'qemu', provision: false }),
+        ),
+      );
+      const after = fs
+        .readdirSync(seedDir)
+        .filter((f) => f.endsWith('.iso'))
+        .sort();
       expect(after).toHaveLength(3);
       expect(after.filter((f) => before.includes(f))).toEqual([]); // /etc/hosts changed on every node
-      const seedNames = resourcesOf(tf2, 'libvirt_volume').filter((v) => /-seed-/.test(v.name)).map((v) => path.basename(v.source));
+      const seedNames = resourcesOf(tf2, 'libvirt_volume')
+        .filter((v) => /-seed-/.test(v.name))
+        .map((v) => path.basename(v.source));
       expect(seedNames.sort()).toEqual(after);
     } finally {
       fs.rmSync(s.tmp, { recursive: true, force: true });
@@ -205,7 +254,10 @@ describe('LabStack synth variants', () => {
   });
 
   test('Debian lab image: direct kernel boot, root login, no become, local tarball service image', () => {
-    const s = synthLab({ image: 'debian12-docker20', service: { image: 'local:swarm-lab-web:1' } as any }, { provision: false });
+    const s = synthLab(
+      { image: 'debian12-docker20', service: { image: 'local:swarm-lab-web:1' } as any },
+      { provision: false },
+    );
     try {
       const vols = s.tf.resource.libvirt_volume as Record<string, any>;
       const kernelKey = Object.keys(vols).find((k) => vols[k].name.endsWith('-vmlinuz'))!;
@@ -215,7 +267,12 @@ describe('LabStack synth variants', () => {
       expect(dom.initrd).toMatch(/^\$\{libvirt_volume\..*initrd.*\.id\}$/);
       // the shape the provider reads back (one map of key=value, then the bare flags): no drift
       expect(dom.cmdline).toEqual([
-        { console: 'ttyS0', ip: '10.211.55.10::10.211.55.1:255.255.255.0:centos7-10:enp0s5:off', 'net.ifnames': '1', root: '/dev/vda' },
+        {
+          console: 'ttyS0',
+          ip: '10.211.55.10::10.211.55.1:255.255.255.0:centos7-10:enp0s5:off',
+          'net.ifnames': '1',
+          root: '/dev/vda',
+        },
         { _: 'rw' },
       ]);
       expect(resourcesOf(s.tf, 'terraform_data')).toHaveLength(0); // local image: no fetch; provision off: no Ansible
@@ -247,9 +304,19 @@ describe('LabStack synth variants', () => {
       { domainType: 'kvm' },
     );
     try {
-      expect(s.json).toHaveResourceWithProperties(LibvirtNetwork, { name: 'lab-b', mode: 'nat', addresses: ['192.168.77.0/24'] });
+      expect(s.json).toHaveResourceWithProperties(LibvirtNetwork, {
+        name: 'lab-b',
+        mode: 'nat',
+        addresses: ['192.168.77.0/24'],
+      });
       expect(resourcesOf(s.tf, 'libvirt_network')[0].xml.xslt).toContain('192.168.77.254');
-      expect(s.json).toHaveResourceWithProperties(LibvirtDomain, { name: 'lab-b-w1', type: 'kvm', vcpu: 2, memory: 1024, cpu: { mode: 'host-passthrough' } });
+      expect(s.json).toHaveResourceWithProperties(LibvirtDomain, {
+        name: 'lab-b-w1',
+        type: 'kvm',
+        vcpu: 2,
+        memory: 1024,
+        cpu: { mode: 'host-passthrough' },
+      });
       const inv = parse(fs.readFileSync(labPaths(s.lab).inventory, 'utf8'));
       expect(Object.keys(inv.all.children.swarm.children.managers.hosts)).toEqual(['m1', 'm2']);
       expect(s.tf.output.bridge.value).not.toBe(synthLabBridgeOfDefault());

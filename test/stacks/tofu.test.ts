@@ -30,16 +30,29 @@ const tfEnv: NodeJS.ProcessEnv = {
 const hostEnv: NodeJS.ProcessEnv = { ...process.env, SWARM_LAB_NETNS: NS, SWARM_LAB_HOST_DIR: HOST_DIR };
 
 /** Run a command; on failure throw with the command, exit status and the tail of its output. */
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; ok?: number[]; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 << 20 });
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; ok?: number[]; timeoutMs?: number } = {},
+): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
+    maxBuffer: 64 << 20,
+  });
   if (r.error || !(opts.ok ?? [0]).includes(r.status ?? -1)) {
     const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
-    throw new Error(`${cmd} ${args.join(' ')} (cwd ${opts.cwd ?? process.cwd()}) exited ${r.status ?? r.signal} ${r.error?.message ?? ''}\n${tail}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} (cwd ${opts.cwd ?? process.cwd()}) exited ${r.status ?? r.signal} ${r.error?.message ?? ''}\n${tail}`,
+    );
   }
   return r;
 }
 
-const tofu = (dir: string, args: string[], ok?: number[]) => run('ip', ['netns', 'exec', NS, TOFU, ...args], { cwd: dir, env: tfEnv, ok });
+const tofu = (dir: string, args: string[], ok?: number[]) =>
+  run('ip', ['netns', 'exec', NS, TOFU, ...args], { cwd: dir, env: tfEnv, ok });
 
 /** Synthesize a LabStack with a real App into `outdir`; returns the stack's directory. */
 function synthTo(lab: Lab, outdir: string): string {
@@ -69,14 +82,21 @@ describe('synthesized stack with OpenTofu and the locally built libvirt provider
   afterAll(() => {
     // Always tear down what we started (domains, networks, libvirtd by PID, the namespace).
     if (hostUp || fs.existsSync(HOST_DIR)) {
-      run('bash', [path.join(REPO_ROOT, 'e2e', 'host', 'down.sh'), tag], { env: hostEnv, timeoutMs: 120_000, ok: [0, 1] });
+      run('bash', [path.join(REPO_ROOT, 'e2e', 'host', 'down.sh'), tag], {
+        env: hostEnv,
+        timeoutMs: 120_000,
+        ok: [0, 1],
+      });
     }
     fs.rmSync(HOST_DIR, { recursive: true, force: true });
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }, 180_000);
 
   test('the committed .gen bindings equal a fresh `cdktf get` from the locally built provider', () => {
-    const r = run(path.join(REPO_ROOT, 'tools', 'gen-bindings.sh'), ['--check'], { cwd: REPO_ROOT, timeoutMs: 300_000 });
+    const r = run(path.join(REPO_ROOT, 'tools', 'gen-bindings.sh'), ['--check'], {
+      cwd: REPO_ROOT,
+      timeoutMs: 300_000,
+    });
     expect(r.stderr).toContain('.gen matches a fresh generation');
   });
 
@@ -89,18 +109,24 @@ describe('synthesized stack with OpenTofu and the locally built libvirt provider
     expect(v.diagnostics).toEqual([]);
     expect(v.valid).toBe(true);
     // the provider came from the filesystem mirror, pinned
-    expect(fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8')).toMatch(/provider "registry\.terraform\.io\/dmacvicar\/libvirt"[\s\S]*version\s+= "0\.8\.3"/);
+    expect(fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8')).toMatch(
+      /provider "registry\.terraform\.io\/dmacvicar\/libvirt"[\s\S]*version\s+= "0\.8\.3"/,
+    );
   });
 
   test('tofu plan against libvirtd in the test namespace; network and seeds apply and destroy for real', () => {
-    const lab = resolveLab({ context: { name: tag, libvirtUri: uri, pool, labDir: path.join(tmp, 'plan-lab') }, env: {} });
+    const lab = resolveLab({
+      context: { name: tag, libvirtUri: uri, pool, labDir: path.join(tmp, 'plan-lab') },
+      env: {},
+    });
     const dir = synthTo(lab, path.join(tmp, 'plan-out'));
     tofu(dir, ['init', '-no-color']);
     // 2 = success with changes: the provider connected to libvirtd and planned every object
     tofu(dir, ['plan', '-no-color', '-detailed-exitcode', '-out', 'lab.plan'], [2]);
     const plan = JSON.parse(tofu(dir, ['show', '-json', 'lab.plan']).stdout);
-    const creates = (plan.resource_changes as Array<{ type: string; change: { actions: string[]; after: Record<string, any> } }>)
-      .filter((c) => c.change.actions.includes('create'));
+    const creates = (
+      plan.resource_changes as Array<{ type: string; change: { actions: string[]; after: Record<string, any> } }>
+    ).filter((c) => c.change.actions.includes('create'));
     const byType = (t: string) => creates.filter((c) => c.type === t);
     expect(byType('libvirt_domain')).toHaveLength(3);
     expect(byType('libvirt_network')).toHaveLength(1);

@@ -13,7 +13,11 @@ export interface OutFrame {
   readonly originalLength?: number;
 }
 
-export function writePcap(file: string, frames: readonly OutFrame[], o: { linkType?: number; nano?: boolean; bigEndian?: boolean } = {}): void {
+export function writePcap(
+  file: string,
+  frames: readonly OutFrame[],
+  o: { linkType?: number; nano?: boolean; bigEndian?: boolean } = {},
+): void {
   const le = !o.bigEndian;
   const head = Buffer.alloc(24);
   const w32 = (b: Buffer, v: number, at: number) => (le ? b.writeUInt32LE(v >>> 0, at) : b.writeUInt32BE(v >>> 0, at));
@@ -36,20 +40,36 @@ export function writePcap(file: string, frames: readonly OutFrame[], o: { linkTy
 }
 
 /** pcapng with one section; `simple` writes Simple Packet Blocks (no timestamps, interface 0). */
-export function writePcapng(file: string, ifaces: ReadonlyArray<{ linkType: number; tsresol?: number; name?: string }>,
-  packets: ReadonlyArray<OutFrame & { iface?: number }>, o: { bigEndian?: boolean; simple?: boolean } = {}): void {
+export function writePcapng(
+  file: string,
+  ifaces: ReadonlyArray<{ linkType: number; tsresol?: number; name?: string }>,
+  packets: ReadonlyArray<OutFrame & { iface?: number }>,
+  o: { bigEndian?: boolean; simple?: boolean } = {},
+): void {
   const le = !o.bigEndian;
   const block = (type: number, body: Buffer): Buffer => {
     const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
     const len = padded.length + 12;
     const b = Buffer.alloc(len);
     const w = (v: number, at: number) => (le ? b.writeUInt32LE(v >>> 0, at) : b.writeUInt32BE(v >>> 0, at));
-    w(type, 0); w(len, 4); padded.copy(b, 8); w(len, len - 4);
+    w(type, 0);
+    w(len, 4);
+    padded.copy(b, 8);
+    w(len, len - 4);
     return b;
   };
-  const u32 = (v: number) => { const b = Buffer.alloc(4); le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0); return b; };
-  const u16 = (v: number) => { const b = Buffer.alloc(2); le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); return b; };
-  const option = (code: number, val: Buffer) => Buffer.concat([u16(code), u16(val.length), val, Buffer.alloc((4 - (val.length % 4)) % 4)]);
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0);
+    return b;
+  };
+  const u16 = (v: number) => {
+    const b = Buffer.alloc(2);
+    le ? b.writeUInt16LE(v) : b.writeUInt16BE(v);
+    return b;
+  };
+  const option = (code: number, val: Buffer) =>
+    Buffer.concat([u16(code), u16(val.length), val, Buffer.alloc((4 - (val.length % 4)) % 4)]);
   const shb = Buffer.concat([u32(0x1a2b3c4d), u16(1), u16(0), Buffer.alloc(8, 0xff)]);
   const out: Buffer[] = [block(0x0a0d0d0a, shb)];
   for (const i of ifaces) {
@@ -68,7 +88,19 @@ export function writePcapng(file: string, ifaces: ReadonlyArray<{ linkType: numb
     const r = ifaces[p.iface ?? 0].tsresol ?? 6;
     const perSec = r & 0x80 ? 1n << BigInt(r & 0x7f) : 10n ** BigInt(r);
     const units = BigInt(p.tsSec) * perSec + (BigInt(p.tsNsec) * perSec) / 1000000000n;
-    out.push(block(6, Buffer.concat([u32(p.iface ?? 0), u32(Number(units >> 32n)), u32(Number(units & 0xffffffffn)), u32(data.length), u32(p.originalLength ?? data.length), data])));
+    out.push(
+      block(
+        6,
+        Buffer.concat([
+          u32(p.iface ?? 0),
+          u32(Number(units >> 32n)),
+          u32(Number(units & 0xffffffffn)),
+          u32(data.length),
+          u32(p.originalLength ?? data.length),
+          data,
+        ]),
+      ),
+    );
   }
   fs.writeFileSync(file, Buffer.concat(out));
 }
@@ -82,7 +114,11 @@ export function tcpLayer(p: DecodedPacket): DecodedPacket {
  * Rewrite a capture frame by frame: the callback returns the frame (possibly altered), a list
  * of frames (to add copies) or null (to drop it). Writes classic pcap (nanosecond).
  */
-export function rewriteCapture(src: string, dst: string, fn: (f: FrameRecord, p: DecodedPacket) => OutFrame | OutFrame[] | null): void {
+export function rewriteCapture(
+  src: string,
+  dst: string,
+  fn: (f: FrameRecord, p: DecodedPacket) => OutFrame | OutFrame[] | null,
+): void {
   const cap = readCapture(fs.readFileSync(src));
   const frames: OutFrame[] = [];
   for (const f of cap.frames) {

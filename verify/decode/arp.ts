@@ -6,7 +6,8 @@ export function decodeArp(b: Uint8Array, o: number): ArpPacket | DecodeIssue {
   if (b.length - o < 8) return issue('truncated', 'arp', `${b.length - o} bytes, need 8`, o);
   const hlen = b[o + 4];
   const plen = b[o + 5];
-  if (hlen !== 6 || plen !== 4) return issue('unsupported', 'arp', `hardware length ${hlen}, protocol length ${plen}; only Ethernet/IPv4`, o);
+  if (hlen !== 6 || plen !== 4)
+    return issue('unsupported', 'arp', `hardware length ${hlen}, protocol length ${plen}; only Ethernet/IPv4`, o);
   if (b.length - o < 28) return issue('truncated', 'arp', `${b.length - o} bytes, need 28`, o);
   return {
     hardwareType: u16(b, o),

@@ -19,10 +19,17 @@ export function decodeIpv4(b: Uint8Array, o: number): Ipv4Result | DecodeIssue {
   const totalLength = u16(b, o + 2);
   const ff = u16(b, o + 6);
   const options: Ipv4Option[] = [];
-  for (let p = o + 20; p < o + hl; ) {
+  for (let p = o + 20; p < o + hl;) {
     const type = b[p];
-    if (type === 0) { options.push({ type, length: 1 }); break; } // end of option list
-    if (type === 1) { options.push({ type, length: 1 }); p++; continue; } // no-op
+    if (type === 0) {
+      options.push({ type, length: 1 });
+      break;
+    } // end of option list
+    if (type === 1) {
+      options.push({ type, length: 1 });
+      p++;
+      continue;
+    } // no-op
     const len = p + 1 < o + hl ? b[p + 1] : 0;
     if (len < 2 || p + len > o + hl) return issue('malformed', 'ipv4', `option ${type} with length ${len}`, p);
     options.push({ type, length: len });

@@ -48,7 +48,14 @@ function decodeAt(linkType: number, b: Uint8Array, o: number, vx: ReadonlySet<nu
 }
 
 /** From the network layer on; also used for the datagram quoted in an ICMP error. */
-function decodeNetwork(out: Mutable<DecodedPacket>, b: Uint8Array, p: number, etherType: number, vx: ReadonlySet<number>, depth: number): DecodedPacket {
+function decodeNetwork(
+  out: Mutable<DecodedPacket>,
+  b: Uint8Array,
+  p: number,
+  etherType: number,
+  vx: ReadonlySet<number>,
+  depth: number,
+): DecodedPacket {
   // 802.1Q inside a cooked capture: tags follow the SLL header.
   if (out.sll && (etherType === ETHERTYPE.VLAN || etherType === ETHERTYPE.QINQ)) {
     if (b.length - p < 4) return { ...out, issue: issue('truncated', '802.1q', 'tag cut short', p) };
@@ -60,7 +67,10 @@ function decodeNetwork(out: Mutable<DecodedPacket>, b: Uint8Array, p: number, et
     return isIssue(arp) ? { ...out, issue: arp } : { ...out, arp };
   }
   if (etherType !== ETHERTYPE.IPV4) {
-    return { ...out, issue: issue('unsupported', 'network', `ethertype 0x${etherType.toString(16).padStart(4, '0')}`, p) };
+    return {
+      ...out,
+      issue: issue('unsupported', 'network', `ethertype 0x${etherType.toString(16).padStart(4, '0')}`, p),
+    };
   }
   const ip = decodeIpv4(b, p);
   if (isIssue(ip)) return { ...out, issue: ip };
@@ -79,7 +89,14 @@ function decodeNetwork(out: Mutable<DecodedPacket>, b: Uint8Array, p: number, et
       if (isIssue(c)) return { ...out, issue: c };
       // Errors quote the offending datagram (e.g. port unreachable for UDP 4789 at a peer).
       if (ICMP_ERRORS.has(c.type) && end - q > 28 && depth > 0) {
-        const quoted = decodeNetwork({ linkType: LINKTYPE.RAW_IPV4 }, b.subarray(0, end), q + 8, ETHERTYPE.IPV4, vx, depth - 1);
+        const quoted = decodeNetwork(
+          { linkType: LINKTYPE.RAW_IPV4 },
+          b.subarray(0, end),
+          q + 8,
+          ETHERTYPE.IPV4,
+          vx,
+          depth - 1,
+        );
         return { ...out, icmp: { ...c, quoted } };
       }
       return { ...out, icmp: c };

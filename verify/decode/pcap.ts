@@ -41,7 +41,13 @@ const BOM = 0x1a2b3c4d;
 
 export function readCapture(buf: Uint8Array): CaptureData {
   if (buf.length < 4) {
-    return { format: 'pcap', littleEndian: true, interfaces: [], frames: [], issue: issue('truncated', 'file', `${buf.length} bytes`, 0) };
+    return {
+      format: 'pcap',
+      littleEndian: true,
+      interfaces: [],
+      frames: [],
+      issue: issue('truncated', 'file', `${buf.length} bytes`, 0),
+    };
   }
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const le = dv.getUint32(0, true);
@@ -50,7 +56,10 @@ export function readCapture(buf: Uint8Array): CaptureData {
   if (le === PCAP_US || le === PCAP_NS) return readPcap(buf, dv, true, le === PCAP_NS);
   if (be === PCAP_US || be === PCAP_NS) return readPcap(buf, dv, false, be === PCAP_NS);
   return {
-    format: 'pcap', littleEndian: true, interfaces: [], frames: [],
+    format: 'pcap',
+    littleEndian: true,
+    interfaces: [],
+    frames: [],
     issue: issue('unsupported', 'file', `magic 0x${be.toString(16).padStart(8, '0')} is neither pcap nor pcapng`, 0),
   };
 }
@@ -58,24 +67,42 @@ export function readCapture(buf: Uint8Array): CaptureData {
 function readPcap(buf: Uint8Array, dv: DataView, le: boolean, nano: boolean): CaptureData {
   const frames: FrameRecord[] = [];
   const base = { format: 'pcap' as const, littleEndian: le };
-  if (buf.length < 24) return { ...base, interfaces: [], frames, issue: issue('truncated', 'pcap', 'file header cut short', 0) };
+  if (buf.length < 24)
+    return { ...base, interfaces: [], frames, issue: issue('truncated', 'pcap', 'file header cut short', 0) };
   const snapLen = dv.getUint32(16, le);
   // The upper bits of the link type field carry FCS info; the type is the low 16 bits.
   const linkType = dv.getUint32(20, le) & 0xffff;
   const interfaces = [{ linkType, snapLen }];
   let o = 24;
   while (o < buf.length) {
-    if (buf.length - o < 16) return { ...base, interfaces, frames, issue: issue('truncated', 'pcap', `record header at ${o} cut short`, o) };
+    if (buf.length - o < 16)
+      return { ...base, interfaces, frames, issue: issue('truncated', 'pcap', `record header at ${o} cut short`, o) };
     const sec = dv.getUint32(o, le);
     const frac = dv.getUint32(o + 4, le);
     const incl = dv.getUint32(o + 8, le);
     const orig = dv.getUint32(o + 12, le);
     if (buf.length - o - 16 < incl) {
-      return { ...base, interfaces, frames, issue: issue('truncated', 'pcap', `frame ${frames.length + 1}: ${incl} bytes announced, ${buf.length - o - 16} left`, o) };
+      return {
+        ...base,
+        interfaces,
+        frames,
+        issue: issue(
+          'truncated',
+          'pcap',
+          `frame ${frames.length + 1}: ${incl} bytes announced, ${buf.length - o - 16} left`,
+          o,
+        ),
+      };
     }
     frames.push({
-      number: frames.length + 1, interfaceId: 0, linkType, tsSec: sec, tsNsec: nano ? frac : frac * 1000,
-      capturedLength: incl, originalLength: orig, data: buf.subarray(o + 16, o + 16 + incl),
+      number: frames.length + 1,
+      interfaceId: 0,
+      linkType,
+      tsSec: sec,
+      tsNsec: nano ? frac : frac * 1000,
+      capturedLength: incl,
+      originalLength: orig,
+      data: buf.subarray(o + 16, o + 16 + incl),
     });
     o += 16 + incl;
   }
@@ -93,7 +120,13 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
   let ifaces: NgIface[] = [];
   let le = true;
   let o = 0;
-  const done = (i?: DecodeIssue): CaptureData => ({ format: 'pcapng', littleEndian: le, interfaces: all, frames, ...(i ? { issue: i } : {}) });
+  const done = (i?: DecodeIssue): CaptureData => ({
+    format: 'pcapng',
+    littleEndian: le,
+    interfaces: all,
+    frames,
+    ...(i ? { issue: i } : {}),
+  });
   while (o < buf.length) {
     if (buf.length - o < 12) return done(issue('truncated', 'pcapng', `block header at ${o} cut short`, o));
     let type = dv.getUint32(o, le);
@@ -109,7 +142,8 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
     }
     const len = dv.getUint32(o + 4, le);
     if (len < 12 || len % 4 !== 0) return done(issue('malformed', 'pcapng', `block at ${o} has length ${len}`, o));
-    if (buf.length - o < len) return done(issue('truncated', 'pcapng', `block at ${o} announces ${len} bytes, ${buf.length - o} left`, o));
+    if (buf.length - o < len)
+      return done(issue('truncated', 'pcapng', `block at ${o} announces ${len} bytes, ${buf.length - o} left`, o));
     const body = o + 8;
     const bodyEnd = o + len - 4;
     if (type === 1) {
@@ -123,7 +157,9 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
           const v = buf[opt.at];
           unitsPerSec = v & 0x80 ? 1n << BigInt(v & 0x7f) : 10n ** BigInt(v);
         } else if (opt.code === 2) {
-          name = Buffer.from(buf.subarray(opt.at, opt.at + opt.len)).toString('utf8').replace(/\0+$/, '');
+          name = Buffer.from(buf.subarray(opt.at, opt.at + opt.len))
+            .toString('utf8')
+            .replace(/\0+$/, '');
         }
       }
       const iface: NgIface = { linkType, snapLen, unitsPerSec, ...(name !== undefined ? { name } : {}) };
@@ -135,16 +171,26 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
       if (bodyEnd - body < 20) return done(issue('malformed', 'pcapng', `packet block at ${o} too short`, o));
       const id = type === 6 ? dv.getUint32(body, le) : dv.getUint16(body, le);
       const iface = ifaces[id];
-      if (!iface) return done(issue('malformed', 'pcapng', `packet block at ${o} names interface ${id}, only ${ifaces.length} defined`, o));
+      if (!iface)
+        return done(
+          issue('malformed', 'pcapng', `packet block at ${o} names interface ${id}, only ${ifaces.length} defined`, o),
+        );
       const ts = (BigInt(dv.getUint32(body + 4, le)) << 32n) | BigInt(dv.getUint32(body + 8, le));
       const cap = dv.getUint32(body + 12, le);
       const orig = dv.getUint32(body + 16, le);
-      if (body + 20 + cap > bodyEnd) return done(issue('malformed', 'pcapng', `packet block at ${o}: captured length ${cap} overruns the block`, o));
+      if (body + 20 + cap > bodyEnd)
+        return done(issue('malformed', 'pcapng', `packet block at ${o}: captured length ${cap} overruns the block`, o));
       const sec = ts / iface.unitsPerSec;
       const nsec = ((ts % iface.unitsPerSec) * 1000000000n) / iface.unitsPerSec;
       frames.push({
-        number: frames.length + 1, interfaceId: id, linkType: iface.linkType, tsSec: Number(sec), tsNsec: Number(nsec),
-        capturedLength: cap, originalLength: orig, data: buf.subarray(body + 20, body + 20 + cap),
+        number: frames.length + 1,
+        interfaceId: id,
+        linkType: iface.linkType,
+        tsSec: Number(sec),
+        tsNsec: Number(nsec),
+        capturedLength: cap,
+        originalLength: orig,
+        data: buf.subarray(body + 20, body + 20 + cap),
       });
     } else if (type === 3) {
       // Simple Packet Block: interface 0, no timestamp, captured length bounded by block and snaplen.
@@ -154,8 +200,14 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
       let cap = Math.min(orig, bodyEnd - body - 4);
       if (iface.snapLen > 0) cap = Math.min(cap, iface.snapLen);
       frames.push({
-        number: frames.length + 1, interfaceId: 0, linkType: iface.linkType, tsSec: 0, tsNsec: 0,
-        capturedLength: cap, originalLength: orig, data: buf.subarray(body + 4, body + 4 + cap),
+        number: frames.length + 1,
+        interfaceId: 0,
+        linkType: iface.linkType,
+        tsSec: 0,
+        tsNsec: 0,
+        capturedLength: cap,
+        originalLength: orig,
+        data: buf.subarray(body + 4, body + 4 + cap),
       });
     }
     // Other blocks (name resolution, statistics, custom) carry nothing the engine reads.
@@ -164,7 +216,12 @@ function readPcapng(buf: Uint8Array, dv: DataView): CaptureData {
   return done();
 }
 
-function* options(dv: DataView, p: number, end: number, le: boolean): Generator<{ code: number; len: number; at: number }> {
+function* options(
+  dv: DataView,
+  p: number,
+  end: number,
+  le: boolean,
+): Generator<{ code: number; len: number; at: number }> {
   while (p + 4 <= end) {
     const code = dv.getUint16(p, le);
     const len = dv.getUint16(p + 2, le);

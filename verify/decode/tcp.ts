@@ -42,7 +42,10 @@ function decodeOptions(b: Uint8Array, p: number, end: number): TcpOptions | Deco
     const kind = b[p];
     kinds.push(kind);
     if (kind === 0) break;
-    if (kind === 1) { p++; continue; }
+    if (kind === 1) {
+      p++;
+      continue;
+    }
     if (p + 1 >= end) return issue('malformed', 'tcp', `option ${kind} without length`, p);
     const len = b[p + 1];
     if (len < 2 || p + len > end) return issue('malformed', 'tcp', `option ${kind} with length ${len}`, p);

@@ -20,7 +20,9 @@ export function captureFileName(c: Pick<CaptureFile, 'node' | 'ns' | 'iface' | '
 
 /** Parse a capture file name; undefined when it does not follow the convention. */
 export function parseCaptureFileName(file: string): Omit<CaptureFile, 'file'> | undefined {
-  const m = /^([^_]+(?:_[^_]+)*)__(host|sbox|overlay|task)__([^_]+)(?:__([0-9a-f]{12,64}))?\.pcap(?:ng)?$/.exec(path.basename(file));
+  const m = /^([^_]+(?:_[^_]+)*)__(host|sbox|overlay|task)__([^_]+)(?:__([0-9a-f]{12,64}))?\.pcap(?:ng)?$/.exec(
+    path.basename(file),
+  );
   if (!m || !NS_KINDS.includes(m[2] as NsKind)) return undefined;
   return { node: m[1], ns: m[2] as NsKind, iface: m[3], ...(m[4] ? { containerId: m[4] } : {}) };
 }
@@ -74,23 +76,45 @@ function observe(point: string, f: FrameRecord, p: DecodedPacket): Observation |
   const tcp = t.tcp;
   const ip = t.ipv4;
   if (!tcp || !ip) return undefined;
-  const vx = p.inner?.tcp && p.vxlan && p.ipv4 && p.udp
-    ? { src: p.ipv4.src, dst: p.ipv4.dst, sport: p.udp.srcPort, dport: p.udp.dstPort, vni: p.vxlan.vni, vniValid: p.vxlan.vniValid }
-    : undefined;
+  const vx =
+    p.inner?.tcp && p.vxlan && p.ipv4 && p.udp
+      ? {
+          src: p.ipv4.src,
+          dst: p.ipv4.dst,
+          sport: p.udp.srcPort,
+          dport: p.udp.dstPort,
+          vni: p.vxlan.vni,
+          vniValid: p.vxlan.vniValid,
+        }
+      : undefined;
   const fl = tcp.flags;
-  const flags = `${fl.syn ? 'S' : ''}${fl.fin ? 'F' : ''}${fl.rst ? 'R' : ''}${fl.psh ? 'P' : ''}${fl.ack ? '.' : ''}` || 'none';
+  const flags =
+    `${fl.syn ? 'S' : ''}${fl.fin ? 'F' : ''}${fl.rst ? 'R' : ''}${fl.psh ? 'P' : ''}${fl.ack ? '.' : ''}` || 'none';
   const ts = tcp.options.timestamp;
-  const time = new Date(f.tsSec * 1000).toISOString().slice(11, 19) + '.' + String(f.tsNsec).padStart(9, '0').slice(0, 6);
-  const inner = `${ip.src}.${tcp.srcPort} > ${ip.dst}.${tcp.dstPort}: Flags [${flags}], seq ${tcp.seq}${fl.ack ? `, ack ${tcp.ack}` : ''}` +
+  const time =
+    new Date(f.tsSec * 1000).toISOString().slice(11, 19) + '.' + String(f.tsNsec).padStart(9, '0').slice(0, 6);
+  const inner =
+    `${ip.src}.${tcp.srcPort} > ${ip.dst}.${tcp.dstPort}: Flags [${flags}], seq ${tcp.seq}${fl.ack ? `, ack ${tcp.ack}` : ''}` +
     `${ts ? `, TS val ${ts.value} ecr ${ts.echo}` : ''}, length ${tcp.payloadLength}`;
   const line = vx
     ? `${time} ${vx.src}.${vx.sport} > ${vx.dst}.${vx.dport}: VXLAN vni ${vx.vni} | ${t.eth?.src ?? '?'} > ${t.eth?.dst ?? '?'} ${inner}`
     : `${time} ${inner}`;
   return {
-    point, frame: f.number, tsSec: f.tsSec, tsNsec: f.tsNsec,
+    point,
+    frame: f.number,
+    tsSec: f.tsSec,
+    tsNsec: f.tsNsec,
     ...(t.eth ? { ethSrc: t.eth.src, ethDst: t.eth.dst } : {}),
-    src: ip.src, dst: ip.dst, sport: tcp.srcPort, dport: tcp.dstPort, seq: tcp.seq, ack: tcp.ack,
-    syn: fl.syn, ackFlag: fl.ack, rst: fl.rst, fin: fl.fin,
+    src: ip.src,
+    dst: ip.dst,
+    sport: tcp.srcPort,
+    dport: tcp.dstPort,
+    seq: tcp.seq,
+    ack: tcp.ack,
+    syn: fl.syn,
+    ackFlag: fl.ack,
+    rst: fl.rst,
+    fin: fl.fin,
     ...(ts ? { tsval: ts.value, tsecr: ts.echo } : {}),
     payloadLength: tcp.payloadLength,
     ...(vx ? { vxlan: vx } : {}),

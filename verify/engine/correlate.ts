@@ -22,9 +22,10 @@ export function isClientSyn(o: Observation): boolean {
 /** Segments at a point that are this request's SYN (or SYN-ACK), in capture order. */
 export function matching(obs: readonly Observation[], key: FlowKey, match: PacketExpect['match']): Observation[] {
   const next = (key.isn + 1) >>> 0;
-  const hits = match === 'syn'
-    ? obs.filter((o) => isClientSyn(o) && o.seq === key.isn)
-    : obs.filter((o) => o.syn && o.ackFlag && o.ack === next);
+  const hits =
+    match === 'syn'
+      ? obs.filter((o) => isClientSyn(o) && o.seq === key.isn)
+      : obs.filter((o) => o.syn && o.ackFlag && o.ack === next);
   if (match === 'syn' && key.tsval !== undefined && hits.length > 1) {
     // Two different flows with one ISN (port reuse across rounds): keep the one with our TSval
     // first; retransmissions of it (later TSvals) stay in the list.
@@ -45,11 +46,17 @@ export function flowAt(obs: readonly Observation[], anchor: Observation, windowS
 }
 
 /** Client SYNs to the published port of an entry node, first transmission of each ISN, in order. */
-export function clientSyns(entry: LoadedCapture | undefined, client: string, entryIp: string, port: number): Observation[] {
+export function clientSyns(
+  entry: LoadedCapture | undefined,
+  client: string,
+  entryIp: string,
+  port: number,
+): Observation[] {
   if (!entry) return [];
   const seen = new Set<number>();
   return entry.observations.filter((o) => {
-    if (!isClientSyn(o) || o.vxlan || o.src !== client || o.dst !== entryIp || o.dport !== port || seen.has(o.seq)) return false;
+    if (!isClientSyn(o) || o.vxlan || o.src !== client || o.dst !== entryIp || o.dport !== port || seen.has(o.seq))
+      return false;
     seen.add(o.seq);
     return true;
   });
@@ -63,7 +70,8 @@ export function clientSyns(entry: LoadedCapture | undefined, client: string, ent
 export function clockSkew(samples: ReadonlyArray<{ node: string; deltaMs: number }>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of samples) {
-    if (out[s.node] === undefined || Math.abs(s.deltaMs) < Math.abs(out[s.node])) out[s.node] = Math.round(s.deltaMs * 1000) / 1000;
+    if (out[s.node] === undefined || Math.abs(s.deltaMs) < Math.abs(out[s.node]))
+      out[s.node] = Math.round(s.deltaMs * 1000) / 1000;
   }
   return out;
 }

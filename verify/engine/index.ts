@@ -30,7 +30,10 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
     const l = loadCapture(c, vxlanPorts);
     const prev = caps.get(l.key);
     // Two files for one point (e.g. a retry): keep both sets of packets.
-    caps.set(l.key, prev ? { ...prev, frames: prev.frames + l.frames, observations: [...prev.observations, ...l.observations] } : l);
+    caps.set(
+      l.key,
+      prev ? { ...prev, frames: prev.frames + l.frames, observations: [...prev.observations, ...l.observations] } : l,
+    );
   }
   const nodeByName = new Map(t.nodes.map((n) => [n.name, n]));
   const profileOf = (n: NodeInfo) => profileFor(n.engineVersion);
@@ -47,26 +50,46 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
     const notes: string[] = [];
     const entry = nodeByName.get(r.entryNode);
     if (!entry) {
-      return { index: r.index, entryNode: r.entryNode, hops: [], ok: false, notes: [`entry node ${r.entryNode} is not in the topology`] };
+      return {
+        index: r.index,
+        entryNode: r.entryNode,
+        hops: [],
+        ok: false,
+        notes: [`entry node ${r.entryNode} is not in the topology`],
+      };
     }
     if (r.error) notes.push(`client error: ${r.error}`);
     if (r.status !== undefined && r.status !== 200) notes.push(`HTTP status ${r.status}`);
     const syn = findClientSyn(r, entry);
-    const key: FlowKey | undefined = syn ? { isn: syn.seq, ...(syn.tsval !== undefined ? { tsval: syn.tsval } : {}) } : undefined;
+    const key: FlowKey | undefined = syn
+      ? { isn: syn.seq, ...(syn.tsval !== undefined ? { tsval: syn.tsval } : {}) }
+      : undefined;
     if (syn) used.add(syn.seq);
     const bodyIp = /Host IP is (\d+\.\d+\.\d+\.\d+)/.exec(r.body ?? '')?.[1];
-    const bodyNode = bodyIp ? t.nodes.find((n) => n.ip === bodyIp)?.name ?? bodyIp : undefined;
+    const bodyNode = bodyIp ? (t.nodes.find((n) => n.ip === bodyIp)?.name ?? bodyIp) : undefined;
     const found = key ? servingTask(key) : undefined;
     let task = found;
     if (!task && bodyNode) {
       task = t.service.tasks.find((x) => x.node === bodyNode);
-      if (task) notes.push(`served task taken from the HTTP body (no packet evidence): ${task.ingressIp} on ${task.node}`);
+      if (task)
+        notes.push(`served task taken from the HTTP body (no packet evidence): ${task.ingressIp} on ${task.node}`);
     }
     if (!task) {
-      notes.push(key ? `SYN seq ${key.isn} reached no task (no capture shows it at a task address)` : 'request not identified at the entry node');
+      notes.push(
+        key
+          ? `SYN seq ${key.isn} reached no task (no capture shows it at a task address)`
+          : 'request not identified at the entry node',
+      );
       task = t.service.tasks.find((x) => x.node !== entry.name) ?? t.service.tasks[0];
     }
-    if (!task) return { index: r.index, entryNode: r.entryNode, hops: [], ok: false, notes: [...notes, 'the topology lists no tasks'] };
+    if (!task)
+      return {
+        index: r.index,
+        entryNode: r.entryNode,
+        hops: [],
+        ok: false,
+        notes: [...notes, 'the topology lists no tasks'],
+      };
     const clientPort = r.clientPort ?? syn?.sport;
     const path = expectedPath({ topology: t, entry, task, ...(clientPort ? { clientPort } : {}) });
     const hops: HopVerdict[] = path.map((h) => {
@@ -77,19 +100,26 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
       return judgePacketHop(h, caps, key, both);
     });
     if (found && key) sampleSkew(entry, found, key);
-    if (found && bodyNode && found.node !== bodyNode) notes.push(`packets reached the task on ${found.node} but the body names ${bodyNode}`);
-    const broken = hops.find((h) => !h.optional && (h.status === 'missing' || h.status === 'wrong')) ??
+    if (found && bodyNode && found.node !== bodyNode)
+      notes.push(`packets reached the task on ${found.node} but the body names ${bodyNode}`);
+    const broken =
+      hops.find((h) => !h.optional && (h.status === 'missing' || h.status === 'wrong')) ??
       hops.find((h) => h.status === 'missing' || h.status === 'wrong');
-    const ok = hops.every((h) => h.status === 'ok' || (h.optional && h.status === 'not captured')) &&
-      !r.error && (r.status === undefined || r.status === 200) && !(found && bodyNode && found.node !== bodyNode);
+    const ok =
+      hops.every((h) => h.status === 'ok' || (h.optional && h.status === 'not captured')) &&
+      !r.error &&
+      (r.status === undefined || r.status === 200) &&
+      !(found && bodyNode && found.node !== bodyNode);
     return {
-      index: r.index, entryNode: r.entryNode,
+      index: r.index,
+      entryNode: r.entryNode,
       ...(clientPort ? { clientPort } : {}),
       ...(key ? { isn: key.isn, ...(key.tsval !== undefined ? { tsval: key.tsval } : {}) } : {}),
       variant: variantOf(entry, task),
       ...(found ? { servedTask: found.ingressIp, servedNode: found.node } : {}),
       ...(bodyNode ? { bodyNode } : {}),
-      hops, ok,
+      hops,
+      ok,
       ...(broken ? { firstBroken: { hop: broken.id, title: broken.title, causes: causesFor(broken) } } : {}),
       notes,
     };
@@ -99,7 +129,9 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
     const out = likelyCauses(h.id, h.status, h.diffs);
     // Failed state checks on the same node are the most direct evidence: name them first.
     const node = h.point?.node;
-    const stateBad = state.filter((c) => c.status !== 'ok' && c.status !== 'not captured' && (!node || c.node === node));
+    const stateBad = state.filter(
+      (c) => c.status !== 'ok' && c.status !== 'not captured' && (!node || c.node === node),
+    );
     return [...stateBad.map((c) => `state: ${c.node} ${c.title}: ${c.seen}`), ...out];
   }
 
@@ -108,7 +140,9 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
     const at = caps.get(pointKey({ node: entry.name, ns: 'host', iface: entry.nic }));
     const syns = clientSyns(at, t.client.ip, entry.ip, pub);
     const pick = (list: Observation[]) =>
-      r.clientPort !== undefined ? list.find((o) => o.sport === r.clientPort && !used.has(o.seq)) : list.find((o) => !used.has(o.seq));
+      r.clientPort !== undefined
+        ? list.find((o) => o.sport === r.clientPort && !used.has(o.seq))
+        : list.find((o) => !used.has(o.seq));
     const direct = pick(syns);
     if (direct) return direct;
     // Entry NIC not captured: the DNAT'd SYN in ingress_sbox carries the same ISN.
@@ -125,11 +159,14 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
       const task = tasks.find((x) => x.containerId.startsWith(cid));
       // A bridge floods frames for MACs it has not learned to every port, so a task capture
       // can show SYNs meant for other tasks: only one addressed to this task counts.
-      if (task && l.observations.some((o) => isClientSyn(o) && o.seq === key.isn && o.dst === task.ingressIp)) return task;
+      if (task && l.observations.some((o) => isClientSyn(o) && o.seq === key.isn && o.dst === task.ingressIp))
+        return task;
     }
     // Else the SYN addressed to a task IP anywhere (sbox eth0, overlay, VXLAN inner).
     for (const l of caps.values()) {
-      const o = l.observations.find((x) => isClientSyn(x) && x.seq === key.isn && tasks.some((k) => k.ingressIp === x.dst));
+      const o = l.observations.find(
+        (x) => isClientSyn(x) && x.seq === key.isn && tasks.some((k) => k.ingressIp === x.dst),
+      );
       if (o) return tasks.find((k) => k.ingressIp === o.dst);
     }
     return undefined;
@@ -139,8 +176,12 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
     if (task.node === entry.name) return;
     const serving = nodeByName.get(task.node);
     if (!serving) return;
-    const out = caps.get(pointKey({ node: entry.name, ns: 'host', iface: entry.nic }))?.observations.find((o) => o.vxlan && isClientSyn(o) && o.seq === key.isn);
-    const inn = caps.get(pointKey({ node: serving.name, ns: 'host', iface: serving.nic }))?.observations.find((o) => o.vxlan && isClientSyn(o) && o.seq === key.isn);
+    const out = caps
+      .get(pointKey({ node: entry.name, ns: 'host', iface: entry.nic }))
+      ?.observations.find((o) => o.vxlan && isClientSyn(o) && o.seq === key.isn);
+    const inn = caps
+      .get(pointKey({ node: serving.name, ns: 'host', iface: serving.nic }))
+      ?.observations.find((o) => o.vxlan && isClientSyn(o) && o.seq === key.isn);
     if (out && inn) skewSamples.push({ node: serving.name, deltaMs: (obsTime(inn) - obsTime(out)) * 1000 });
   }
 
@@ -148,29 +189,61 @@ export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Prom
   const firstBad = verdicts.find((v) => v.firstBroken);
   const stateBad = state.filter((c) => c.status === 'missing' || c.status === 'wrong');
   // A capture that exists and lacks the packet is evidence, optional point or not.
-  const anyBroken = verdicts.some((v) => v.hops.some((h) => h.status === 'missing' || h.status === 'wrong') || v.notes.some((n) => /error|status|body names/.test(n)));
-  const ok = verdicts.length > 0 && verdicts.every((v) => v.ok) && stateBad.length === 0 && state.every((c) => c.status === 'ok') && distribution.roundRobin;
+  const anyBroken = verdicts.some(
+    (v) =>
+      v.hops.some((h) => h.status === 'missing' || h.status === 'wrong') ||
+      v.notes.some((n) => /error|status|body names/.test(n)),
+  );
+  const ok =
+    verdicts.length > 0 &&
+    verdicts.every((v) => v.ok) &&
+    stateBad.length === 0 &&
+    state.every((c) => c.status === 'ok') &&
+    distribution.roundRobin;
   const exitCode = ok ? 0 : anyBroken || stateBad.length || (!distribution.roundRobin && verdicts.length > 0) ? 1 : 2;
   const engineVersion = [...new Set(t.nodes.map((n) => n.engineVersion))].join(', ');
   const profiles = [...new Set(t.nodes.map((n) => profileOf(n).name))].join(', ');
-  const summary = verdicts.length === 0
-    ? 'no requests in the round: nothing to prove'
-    : ok
-      ? `path proven for ${verdicts.length} request(s); ${distribution.detail}`
-      : firstBad?.firstBroken
-        ? `request ${firstBad.index}: first broken hop ${firstBad.firstBroken.hop} (${firstBad.firstBroken.title})`
-        : stateBad.length
-          ? `state check failed: ${stateBad[0].node} ${stateBad[0].title}: ${stateBad[0].seen}`
-          : !distribution.roundRobin
-            ? `not round robin: ${distribution.detail}`
-            : 'not enough captured to judge every hop';
+  const summary =
+    verdicts.length === 0
+      ? 'no requests in the round: nothing to prove'
+      : ok
+        ? `path proven for ${verdicts.length} request(s); ${distribution.detail}`
+        : firstBad?.firstBroken
+          ? `request ${firstBad.index}: first broken hop ${firstBad.firstBroken.hop} (${firstBad.firstBroken.title})`
+          : stateBad.length
+            ? `state check failed: ${stateBad[0].node} ${stateBad[0].title}: ${stateBad[0].seen}`
+            : !distribution.roundRobin
+              ? `not round robin: ${distribution.detail}`
+              : 'not enough captured to judge every hop';
   return {
-    ok, exitCode, summary, profile: profiles, engineVersion,
-    requests: verdicts, state, distribution,
+    ok,
+    exitCode,
+    summary,
+    profile: profiles,
+    engineVersion,
+    requests: verdicts,
+    state,
+    distribution,
     clockSkewMs: clockSkew(skewSamples),
-    ...(firstBad?.firstBroken ? { firstBroken: { request: firstBad.index, ...firstBad.firstBroken } } : stateBad.length
-      ? { firstBroken: { request: -1, hop: stateBad[0].id, title: `${stateBad[0].node} ${stateBad[0].title}`, causes: [stateBad[0].seen] } } : {}),
-    captures: [...caps.values()].map((l) => ({ point: l.key, file: l.capture.file, frames: l.frames, tcp: l.observations.length, ...(l.problem ? { problem: l.problem } : {}) })),
+    ...(firstBad?.firstBroken
+      ? { firstBroken: { request: firstBad.index, ...firstBad.firstBroken } }
+      : stateBad.length
+        ? {
+            firstBroken: {
+              request: -1,
+              hop: stateBad[0].id,
+              title: `${stateBad[0].node} ${stateBad[0].title}`,
+              causes: [stateBad[0].seen],
+            },
+          }
+        : {}),
+    captures: [...caps.values()].map((l) => ({
+      point: l.key,
+      file: l.capture.file,
+      frames: l.frames,
+      tcp: l.observations.length,
+      ...(l.problem ? { problem: l.problem } : {}),
+    })),
   };
 }
 
@@ -198,9 +271,10 @@ export function distributionOf(verdicts: readonly RequestVerdict[], tasks: reado
   };
   const rr = answered.length > 0 && [...byEntry.values()].every(cycles);
   const sequence = answered.map((v) => nodeOf(v.servedTask as string));
-  const detail = answered.length === 0
-    ? 'no request reached a task'
-    : `${answered.length} request(s) served by ${sequence.join(' -> ')}; ${rr ? 'round robin over' : 'NOT round robin over'} ${n} task(s)` +
-      (byEntry.size > 1 ? ` (per entry node: ${[...byEntry.keys()].join(', ')})` : '');
+  const detail =
+    answered.length === 0
+      ? 'no request reached a task'
+      : `${answered.length} request(s) served by ${sequence.join(' -> ')}; ${rr ? 'round robin over' : 'NOT round robin over'} ${n} task(s)` +
+        (byEntry.size > 1 ? ` (per entry node: ${[...byEntry.keys()].join(', ')})` : '');
   return { counts, sequence, roundRobin: rr, detail };
 }

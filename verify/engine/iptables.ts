@@ -56,7 +56,14 @@ export function reachable(rs: Ruleset, table: string, start: string): Set<string
   while (queue.length) {
     const c = queue.shift() as string;
     for (const r of rs.rules) {
-      if (r.table === table && r.chain === c && r.target && !seen.has(r.target) && /^[A-Z_-]+$/.test(r.target) && !BUILTIN_TARGETS.has(r.target)) {
+      if (
+        r.table === table &&
+        r.chain === c &&
+        r.target &&
+        !seen.has(r.target) &&
+        /^[A-Z_-]+$/.test(r.target) &&
+        !BUILTIN_TARGETS.has(r.target)
+      ) {
         seen.add(r.target);
         queue.push(r.target);
       }
@@ -65,7 +72,22 @@ export function reachable(rs: Ruleset, table: string, start: string): Set<string
   return seen;
 }
 
-const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'LOG', 'CONNMARK', 'NOTRACK', 'CT', 'TPROXY']);
+const BUILTIN_TARGETS = new Set([
+  'ACCEPT',
+  'DROP',
+  'RETURN',
+  'REJECT',
+  'DNAT',
+  'SNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'MARK',
+  'LOG',
+  'CONNMARK',
+  'NOTRACK',
+  'CT',
+  'TPROXY',
+]);
 
 /** Rules of `table` in any chain reachable from `start`. */
 export function rulesFrom(rs: Ruleset, table: string, start: string): Rule[] {

@@ -11,7 +11,13 @@ export interface IpvsService {
 }
 
 export function parseIpvs(text: string): IpvsService[] {
-  const out: Array<{ protocol: string; fwmark?: number; address?: string; scheduler: string; reals: IpvsService['reals'][number][] }> = [];
+  const out: Array<{
+    protocol: string;
+    fwmark?: number;
+    address?: string;
+    scheduler: string;
+    reals: IpvsService['reals'][number][];
+  }> = [];
   const hexIp = (h: string): string => [0, 2, 4, 6].map((i) => parseInt(h.slice(i, i + 2), 16)).join('.');
   for (const raw of text.split('\n')) {
     const line = raw.trimEnd();

@@ -8,9 +8,12 @@ import type { HopStatus, HopVerdict, Observation, StateCheck } from './types';
 const MAX_LINES = 24;
 
 export function describeExpect(e: PacketExpect, key?: FlowKey): string {
-  const seg = e.match === 'syn' ? `SYN${key ? ` seq ${key.isn}` : ''}` : `SYN-ACK${key ? ` ack ${(key.isn + 1) >>> 0}` : ''}`;
+  const seg =
+    e.match === 'syn' ? `SYN${key ? ` seq ${key.isn}` : ''}` : `SYN-ACK${key ? ` ack ${(key.isn + 1) >>> 0}` : ''}`;
   const inner = `${e.src}${e.sport ? `:${e.sport}` : ''} -> ${e.dst}${e.dport ? `:${e.dport}` : ''} ${seg}${e.ethDst ? ` to MAC ${e.ethDst}` : ''}`;
-  return e.vxlan ? `VXLAN ${e.vxlan.src} -> ${e.vxlan.dst}:${e.vxlan.dport} VNI ${e.vxlan.vni} carrying ${inner}` : inner;
+  return e.vxlan
+    ? `VXLAN ${e.vxlan.src} -> ${e.vxlan.dst}:${e.vxlan.dport} VNI ${e.vxlan.vni} carrying ${inner}`
+    : inner;
 }
 
 export function compare(e: PacketExpect, o: Observation): string[] {
@@ -19,7 +22,8 @@ export function compare(e: PacketExpect, o: Observation): string[] {
   if (o.dst !== e.dst) d.push(`dst ${o.dst}, expected ${e.dst}`);
   if (e.sport !== undefined && o.sport !== e.sport) d.push(`sport ${o.sport}, expected ${e.sport}`);
   if (e.dport !== undefined && o.dport !== e.dport) d.push(`dport ${o.dport}, expected ${e.dport}`);
-  if (e.ethDst && o.ethDst && o.ethDst !== e.ethDst.toLowerCase()) d.push(`MAC dst ${o.ethDst}, expected ${e.ethDst.toLowerCase()}`);
+  if (e.ethDst && o.ethDst && o.ethDst !== e.ethDst.toLowerCase())
+    d.push(`MAC dst ${o.ethDst}, expected ${e.ethDst.toLowerCase()}`);
   if (e.vxlan && o.vxlan) {
     if (o.vxlan.vni !== e.vxlan.vni) d.push(`VNI ${o.vxlan.vni}, expected ${e.vxlan.vni}`);
     if (!o.vxlan.vniValid) d.push('VXLAN I flag not set');
@@ -31,17 +35,35 @@ export function compare(e: PacketExpect, o: Observation): string[] {
 }
 
 function base(h: HopSpec): Omit<HopVerdict, 'status' | 'expected' | 'seen' | 'diffs' | 'packets'> {
-  return { id: h.id, step: h.step, title: h.title, kind: h.kind, direction: h.direction, optional: h.optional, ...(h.point ? { point: h.point } : {}) };
+  return {
+    id: h.id,
+    step: h.step,
+    title: h.title,
+    kind: h.kind,
+    direction: h.direction,
+    optional: h.optional,
+    ...(h.point ? { point: h.point } : {}),
+  };
 }
 
 /** `otherKindHere`: the path also expects this segment at this point in the other form (plain vs VXLAN). */
-export function judgePacketHop(h: HopSpec, caps: ReadonlyMap<string, LoadedCapture>, key: FlowKey | undefined, otherKindHere = false): HopVerdict {
+export function judgePacketHop(
+  h: HopSpec,
+  caps: ReadonlyMap<string, LoadedCapture>,
+  key: FlowKey | undefined,
+  otherKindHere = false,
+): HopVerdict {
   const e = h.expect as PacketExpect;
   const expected = describeExpect(e, key);
   const k = pointKey(h.point as NonNullable<HopSpec['point']>);
   const cap = caps.get(k);
-  const v = (status: HopStatus, seen: string, diffs: string[] = [], packets: string[] = [], extra: Partial<HopVerdict> = {}): HopVerdict =>
-    ({ ...base(h), status, expected, seen, diffs, packets, ...extra });
+  const v = (
+    status: HopStatus,
+    seen: string,
+    diffs: string[] = [],
+    packets: string[] = [],
+    extra: Partial<HopVerdict> = {},
+  ): HopVerdict => ({ ...base(h), status, expected, seen, diffs, packets, ...extra });
   if (!cap) return v('not captured', `no capture at ${k}`);
   if (cap.capture.failed) return v('not captured', `capture at ${k} failed: ${cap.capture.failed}`);
   if (!key) return v('missing', 'cannot follow: the request was not identified at the entry node');
@@ -51,27 +73,56 @@ export function judgePacketHop(h: HopSpec, caps: ReadonlyMap<string, LoadedCaptu
   if (!good.length) {
     if (hits.length && !otherKindHere) {
       const o = hits[0];
-      return v('wrong', o.line, [want ? 'not VXLAN-encapsulated, expected VXLAN' : 'VXLAN-encapsulated, expected plain'], lines(cap, o));
+      return v(
+        'wrong',
+        o.line,
+        [want ? 'not VXLAN-encapsulated, expected VXLAN' : 'VXLAN-encapsulated, expected plain'],
+        lines(cap, o),
+      );
     }
     const what = e.match === 'syn' ? `SYN with seq ${key.isn}` : `SYN-ACK acking ${(key.isn + 1) >>> 0}`;
     const only = hits.length ? ` (only its ${want ? 'plain' : 'VXLAN-encapsulated'} copy)` : '';
-    return v('missing', `no ${what}${want ? ' in VXLAN' : ''} among ${cap.observations.length} TCP segments${only}${cap.problem ? ` (${cap.problem})` : ''}`);
+    return v(
+      'missing',
+      `no ${what}${want ? ' in VXLAN' : ''} among ${cap.observations.length} TCP segments${only}${cap.problem ? ` (${cap.problem})` : ''}`,
+    );
   }
   // Prefer a copy that matches (a flooded frame for another task may come first).
   const o = good.find((x) => compare(e, x).length === 0) ?? good[0];
   const diffs = compare(e, o);
-  return v(diffs.length ? 'wrong' : 'ok', o.line, diffs, lines(cap, o), good.length > 1 ? { retransmissions: good.length - 1 } : {});
+  return v(
+    diffs.length ? 'wrong' : 'ok',
+    o.line,
+    diffs,
+    lines(cap, o),
+    good.length > 1 ? { retransmissions: good.length - 1 } : {},
+  );
 }
 
 function lines(cap: LoadedCapture, o: Observation): string[] {
-  return flowAt(cap.observations, o).slice(0, MAX_LINES).map((x) => x.line);
+  return flowAt(cap.observations, o)
+    .slice(0, MAX_LINES)
+    .map((x) => x.line);
 }
 
 const SEVERITY: Record<HopStatus, number> = { ok: 0, 'not captured': 1, missing: 2, wrong: 2 };
 
 export function judgeStateHop(h: HopSpec, checks: ReadonlyMap<string, StateCheck>): HopVerdict {
-  const found = (h.checks ?? []).map((id) => checks.get(id) ?? { id, node: '?', title: id, status: 'not captured' as const, expected: id, seen: 'check not run (node not in the topology or snapshot)' });
-  const worst = found.reduce<StateCheck | undefined>((w, c) => (!w || SEVERITY[c.status] > SEVERITY[w.status] ? c : w), undefined);
+  const found = (h.checks ?? []).map(
+    (id) =>
+      checks.get(id) ?? {
+        id,
+        node: '?',
+        title: id,
+        status: 'not captured' as const,
+        expected: id,
+        seen: 'check not run (node not in the topology or snapshot)',
+      },
+  );
+  const worst = found.reduce<StateCheck | undefined>(
+    (w, c) => (!w || SEVERITY[c.status] > SEVERITY[w.status] ? c : w),
+    undefined,
+  );
   const bad = found.filter((c) => c.status !== 'ok');
   return {
     ...base(h),

@@ -20,7 +20,8 @@ export interface EngineProfile {
 const PROFILES: ReadonlyArray<EngineProfile & { readonly from: number; readonly to: number }> = [
   {
     name: 'docker-legacy-forward',
-    description: 'Docker < 28: filter FORWARD jumps to DOCKER-INGRESS right after DOCKER-USER (seed: 24.0.7; measured 20.10.24, 26.1.5)',
+    description:
+      'Docker < 28: filter FORWARD jumps to DOCKER-INGRESS right after DOCKER-USER (seed: 24.0.7; measured 20.10.24, 26.1.5)',
     from: 0,
     to: 28,
     natIngressChain: 'DOCKER-INGRESS',
@@ -30,7 +31,8 @@ const PROFILES: ReadonlyArray<EngineProfile & { readonly from: number; readonly 
   },
   {
     name: 'docker-forward-chain',
-    description: 'Docker >= 28: filter FORWARD -> DOCKER-FORWARD, whose first rule jumps to DOCKER-INGRESS (moby iptablesdoc swarm-portmap)',
+    description:
+      'Docker >= 28: filter FORWARD -> DOCKER-FORWARD, whose first rule jumps to DOCKER-INGRESS (moby iptablesdoc swarm-portmap)',
     from: 28,
     to: Infinity,
     natIngressChain: 'DOCKER-INGRESS',

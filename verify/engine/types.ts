@@ -123,7 +123,18 @@ export interface RoundVerdict {
   readonly distribution: Distribution;
   /** Estimated clock offset of each node against the entry node (ms), from the same packet seen on both. */
   readonly clockSkewMs: Readonly<Record<string, number>>;
-  readonly firstBroken?: { readonly request: number; readonly hop: string; readonly title: string; readonly causes: readonly string[] };
+  readonly firstBroken?: {
+    readonly request: number;
+    readonly hop: string;
+    readonly title: string;
+    readonly causes: readonly string[];
+  };
   /** Capture files read, by point, with frame counts and decode problems. */
-  readonly captures: ReadonlyArray<{ readonly point: string; readonly file: string; readonly frames: number; readonly tcp: number; readonly problem?: string }>;
+  readonly captures: ReadonlyArray<{
+    readonly point: string;
+    readonly file: string;
+    readonly frames: number;
+    readonly tcp: number;
+    readonly problem?: string;
+  }>;
 }

@@ -5,7 +5,10 @@
 
 /** A parse failure that names what was parsed and what was missing. */
 export class ParseError extends Error {
-  constructor(readonly what: string, detail: string) {
+  constructor(
+    readonly what: string,
+    detail: string,
+  ) {
     super(`cannot parse ${what}: ${detail}`);
     this.name = 'ParseError';
   }
@@ -91,7 +94,13 @@ export function parseNetworkInspect(json: string): NetworkInfo {
   const vxlan = String(n.Options?.['com.docker.network.driver.overlay.vxlanid_list'] ?? '');
   const endpoints: NetworkEndpoint[] = Object.entries((n.Containers ?? {}) as Record<string, any>).map(([key, c]) => {
     const [ip, prefix] = String(c.IPv4Address ?? '').split('/');
-    return { key, name: String(c.Name ?? ''), ip, prefix: Number(prefix), mac: String(c.MacAddress ?? '').toLowerCase() };
+    return {
+      key,
+      name: String(c.Name ?? ''),
+      ip,
+      prefix: Number(prefix),
+      mac: String(c.MacAddress ?? '').toLowerCase(),
+    };
   });
   return {
     id: n.Id,
@@ -99,7 +108,12 @@ export function parseNetworkInspect(json: string): NetworkInfo {
     driver: String(n.Driver),
     subnet: cfg.Subnet,
     gateway: String(cfg.Gateway ?? ''),
-    vnis: vxlan ? vxlan.split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v)) : [],
+    vnis: vxlan
+      ? vxlan
+          .split(',')
+          .map((v) => Number(v.trim()))
+          .filter((v) => Number.isInteger(v))
+      : [],
     peers: ((n.Peers ?? []) as any[]).map((p) => ({ name: String(p.Name), ip: String(p.IP) })),
     endpoints,
   };
@@ -134,7 +148,12 @@ export interface ServiceInfo {
   readonly id: string;
   readonly name: string;
   readonly replicas?: number;
-  readonly ports: Array<{ readonly protocol: string; readonly targetPort: number; readonly publishedPort: number; readonly publishMode: string }>;
+  readonly ports: Array<{
+    readonly protocol: string;
+    readonly targetPort: number;
+    readonly publishedPort: number;
+    readonly publishMode: string;
+  }>;
   readonly endpointMode: string;
   /** VIPs per network id (address without prefix). */
   readonly vips: Array<{ readonly networkId: string; readonly ip: string }>;
@@ -156,7 +175,10 @@ export function parseServiceInspect(json: string): ServiceInfo {
     ...(s.Spec?.Mode?.Replicated ? { replicas: Number(s.Spec.Mode.Replicated.Replicas) } : {}),
     ports,
     endpointMode: String(s.Endpoint?.Spec?.Mode ?? s.Spec?.EndpointSpec?.Mode ?? 'vip'),
-    vips: ((s.Endpoint?.VirtualIPs ?? []) as any[]).map((v) => ({ networkId: String(v.NetworkID), ip: String(v.Addr).split('/')[0] })),
+    vips: ((s.Endpoint?.VirtualIPs ?? []) as any[]).map((v) => ({
+      networkId: String(v.NetworkID),
+      ip: String(v.Addr).split('/')[0],
+    })),
   };
 }
 

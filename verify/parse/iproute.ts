@@ -25,7 +25,13 @@ export function parseIpAddr(text: string): IfAddr[] {
     // `-o` form: "2: eth0    inet 10.0.0.2/24 scope global eth0 ..."
     const one = /^(\d+):\s+([^\s:@]+)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)/.exec(line);
     if (one) {
-      out.push({ index: Number(one[1]), ifname: one[2], family: one[3] as IfAddr['family'], address: one[4], prefix: Number(one[5]) });
+      out.push({
+        index: Number(one[1]),
+        ifname: one[2],
+        family: one[3] as IfAddr['family'],
+        address: one[4],
+        prefix: Number(one[5]),
+      });
       continue;
     }
     // Multi-line form: a header "6: eth0@if7: <...>" then indented "inet 10.0.0.2/24 ...".
@@ -35,7 +41,8 @@ export function parseIpAddr(text: string): IfAddr[] {
       continue;
     }
     const addr = /^\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)/.exec(line);
-    if (addr && cur) out.push({ ...cur, family: addr[1] as IfAddr['family'], address: addr[2], prefix: Number(addr[3]) });
+    if (addr && cur)
+      out.push({ ...cur, family: addr[1] as IfAddr['family'], address: addr[2], prefix: Number(addr[3]) });
   }
   return out;
 }
@@ -71,7 +78,12 @@ export function parseVxlanLinks(text: string): VxlanLink[] {
     if (!head || !vx) continue;
     const port = /dstport (\d+)/.exec(b);
     const mac = /link\/ether ([0-9a-f:]{17})/.exec(b);
-    out.push({ ifname: head[2], vni: Number(vx[1]), dstport: port ? Number(port[1]) : 8472, ...(mac ? { mac: mac[1] } : {}) });
+    out.push({
+      ifname: head[2],
+      vni: Number(vx[1]),
+      dstport: port ? Number(port[1]) : 8472,
+      ...(mac ? { mac: mac[1] } : {}),
+    });
   }
   return out;
 }

@@ -36,7 +36,10 @@ export function parseToolProbe(text: string): Record<string, string | undefined>
 }
 
 export class MissingToolError extends Error {
-  constructor(readonly node: string, readonly tools: string[]) {
+  constructor(
+    readonly node: string,
+    readonly tools: string[],
+  ) {
     super(
       `${node}: missing ${tools.join(', ')}; install on the node: ` +
         `Debian \`apt-get install -y ${[...new Set(tools.map((t) => NODE_TOOLS[t]?.debian ?? t))].join(' ')}\`, ` +

@@ -5,7 +5,8 @@ export const MARK: Record<HopStatus, string> = { ok: '✓', missing: '✗', wron
 
 export function escapeXml(s: string): string {
   // Control characters other than tab/newline are not allowed in XML 1.0.
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
+  return s
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 

@@ -14,7 +14,11 @@ import { renderTerminal } from './terminal';
 
 export { renderTerminal, renderJunit, renderMarkdown, renderHtml };
 
-export async function writeReports(verdict: RoundVerdict, round: RoundData, outDir: string): Promise<Record<string, string>> {
+export async function writeReports(
+  verdict: RoundVerdict,
+  round: RoundData,
+  outDir: string,
+): Promise<Record<string, string>> {
   const pcapDir = path.join(outDir, 'pcaps');
   await fs.promises.mkdir(pcapDir, { recursive: true });
   const pcaps: string[] = [];
@@ -33,7 +37,10 @@ export async function writeReports(verdict: RoundVerdict, round: RoundData, outD
     html: path.join(outDir, 'report.html'),
   };
   await fs.promises.writeFile(files.terminal, renderTerminal(verdict) + '\n');
-  await fs.promises.writeFile(files.json, JSON.stringify({ verdict, topology: round.topology, requests: round.requests, pcaps }, null, 2) + '\n');
+  await fs.promises.writeFile(
+    files.json,
+    JSON.stringify({ verdict, topology: round.topology, requests: round.requests, pcaps }, null, 2) + '\n',
+  );
   await fs.promises.writeFile(files.junit, renderJunit(verdict));
   await fs.promises.writeFile(files.markdown, renderMarkdown(verdict, pcaps));
   await fs.promises.writeFile(files.html, renderHtml(verdict, pcaps));

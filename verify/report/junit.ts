@@ -32,14 +32,24 @@ export function renderJunitXml(name: string, suites: readonly JunitSuite[]): str
   const timed = suites.some((s) => s.time !== undefined);
   const t = (n: number | undefined) => (n ?? 0).toFixed(3);
   const timeAttr = (n: number | undefined) => (timed ? ` time="${t(n)}"` : '');
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(name)}" tests="${all.length}" failures="${count(all, 'failure')}" errors="0" skipped="${count(all, 'skipped')}"${timeAttr(suites.reduce((a, s) => a + (s.time ?? 0), 0))}>`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${x(name)}" tests="${all.length}" failures="${count(all, 'failure')}" errors="0" skipped="${count(all, 'skipped')}"${timeAttr(suites.reduce((a, s) => a + (s.time ?? 0), 0))}>`,
+  ];
   for (const s of suites) {
-    lines.push(`  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, 'failure')}" errors="0" skipped="${count(s.cases, 'skipped')}"${timeAttr(s.time)}>`);
+    lines.push(
+      `  <testsuite name="${x(s.name)}" tests="${s.cases.length}" failures="${count(s.cases, 'failure')}" errors="0" skipped="${count(s.cases, 'skipped')}"${timeAttr(s.time)}>`,
+    );
     for (const c of s.cases) {
       const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="${timed ? t(c.time) : '0'}"`;
-      if (c.failure) lines.push(`${open}>`, `      <failure message="${x(c.failure.text.slice(0, 300))}" type="${x(c.failure.type)}">${x(c.failure.text)}</failure>`, '    </testcase>');
-      else if (c.skipped !== undefined) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>');
+      if (c.failure)
+        lines.push(
+          `${open}>`,
+          `      <failure message="${x(c.failure.text.slice(0, 300))}" type="${x(c.failure.type)}">${x(c.failure.text)}</failure>`,
+          '    </testcase>',
+        );
+      else if (c.skipped !== undefined)
+        lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>');
       else if (c.out) lines.push(`${open}>`, `      <system-out>${x(c.out)}</system-out>`, '    </testcase>');
       else lines.push(`${open}/>`);
     }
@@ -61,9 +71,17 @@ export function renderJunit(v: RoundVerdict): string {
       const name = `${h?.step ?? ''} ${id}: ${h?.title ?? ''}`.trim();
       const classname = `swarm-lab.path.${cls.name.replace(/[^A-Za-z0-9-]+/g, '_')}`;
       if (!h) return { name, classname, skipped: 'hop not evaluated' };
-      const reqs = cls.requests.filter((r) => r.hops.some((y) => y.id === id && (y.status === 'missing' || y.status === 'wrong'))).map((r) => r.index);
+      const reqs = cls.requests
+        .filter((r) => r.hops.some((y) => y.id === id && (y.status === 'missing' || y.status === 'wrong')))
+        .map((r) => r.index);
       if (h.status === 'missing' || h.status === 'wrong') {
-        return { name, classname, ...hopFailure(`${h.status} (request ${reqs.join(', ')}): expected ${h.expected}; seen ${h.diffs.length ? h.diffs.join('; ') + ' — ' : ''}${h.seen}`) };
+        return {
+          name,
+          classname,
+          ...hopFailure(
+            `${h.status} (request ${reqs.join(', ')}): expected ${h.expected}; seen ${h.diffs.length ? h.diffs.join('; ') + ' — ' : ''}${h.seen}`,
+          ),
+        };
       }
       if (h.status === 'not captured') return { name, classname, skipped: `not captured: ${h.seen}` };
       return { name, classname, out: h.packets.slice(0, 4).join('\n') };
@@ -73,14 +91,23 @@ export function renderJunit(v: RoundVerdict): string {
   suites.push({
     name: 'state checks',
     cases: v.state.map((c): Case => ({
-      name: `${c.node} ${c.title}`, classname: 'swarm-lab.state',
-      ...(c.status === 'missing' || c.status === 'wrong' ? hopFailure(`${c.status}: expected ${c.expected}; seen ${c.seen}`) : {}),
+      name: `${c.node} ${c.title}`,
+      classname: 'swarm-lab.state',
+      ...(c.status === 'missing' || c.status === 'wrong'
+        ? hopFailure(`${c.status}: expected ${c.expected}; seen ${c.seen}`)
+        : {}),
       ...(c.status === 'not captured' ? { skipped: c.seen } : {}),
     })),
   });
   suites.push({
     name: 'distribution',
-    cases: [{ name: 'round robin over all tasks', classname: 'swarm-lab.distribution', ...(v.distribution.roundRobin ? { out: v.distribution.detail } : hopFailure(v.distribution.detail)) }],
+    cases: [
+      {
+        name: 'round robin over all tasks',
+        classname: 'swarm-lab.distribution',
+        ...(v.distribution.roundRobin ? { out: v.distribution.detail } : hopFailure(v.distribution.detail)),
+      },
+    ],
   });
   return renderJunitXml('swarm-lab verify', suites);
 }

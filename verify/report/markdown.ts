@@ -5,25 +5,52 @@ import { MARK, pointLabel, verdictWord } from './common';
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderMarkdown(v: RoundVerdict, pcaps: readonly string[] = []): string {
-  const out: string[] = [`# swarm-lab verify: ${verdictWord(v)}`, '', v.summary, '',
-    `- engine: ${v.engineVersion || '?'} (profile \`${v.profile}\`)`, `- exit code: ${v.exitCode}`, `- distribution: ${v.distribution.detail}`];
+  const out: string[] = [
+    `# swarm-lab verify: ${verdictWord(v)}`,
+    '',
+    v.summary,
+    '',
+    `- engine: ${v.engineVersion || '?'} (profile \`${v.profile}\`)`,
+    `- exit code: ${v.exitCode}`,
+    `- distribution: ${v.distribution.detail}`,
+  ];
   const skew = Object.entries(v.clockSkewMs);
   if (skew.length) out.push(`- clock offset vs entry node: ${skew.map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);
   if (v.firstBroken) {
-    out.push('', `## First broken hop: \`${v.firstBroken.hop}\``, '', `${v.firstBroken.title}${v.firstBroken.request >= 0 ? ` (request ${v.firstBroken.request})` : ''}`, '', 'Likely causes:', '');
+    out.push(
+      '',
+      `## First broken hop: \`${v.firstBroken.hop}\``,
+      '',
+      `${v.firstBroken.title}${v.firstBroken.request >= 0 ? ` (request ${v.firstBroken.request})` : ''}`,
+      '',
+      'Likely causes:',
+      '',
+    );
     for (const c of v.firstBroken.causes) out.push(`- ${cell(c)}`);
   }
   for (const r of v.requests) {
-    out.push('', `## ${r.ok ? '✓' : '✗'} Request ${r.index}: ${r.entryNode} -> ${r.servedNode ?? '?'} (${r.variant ?? '?'})`, '');
-    out.push(`client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'}, TSval ${r.tsval ?? '?'}, task ${r.servedTask ?? '?'}${r.bodyNode ? `, body names ${r.bodyNode}` : ''}`, '');
+    out.push(
+      '',
+      `## ${r.ok ? '✓' : '✗'} Request ${r.index}: ${r.entryNode} -> ${r.servedNode ?? '?'} (${r.variant ?? '?'})`,
+      '',
+    );
+    out.push(
+      `client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'}, TSval ${r.tsval ?? '?'}, task ${r.servedTask ?? '?'}${r.bodyNode ? `, body names ${r.bodyNode}` : ''}`,
+      '',
+    );
     out.push('| step | | hop | capture point | expected | seen |', '|---|---|---|---|---|---|');
     for (const h of r.hops) {
-      out.push(`| ${h.step} | ${MARK[h.status]} ${h.status} | ${cell(h.title)} | ${cell(pointLabel(h))} | ${cell(h.expected)} | ${cell(h.diffs.length ? h.diffs.join('; ') : h.seen)} |`);
+      out.push(
+        `| ${h.step} | ${MARK[h.status]} ${h.status} | ${cell(h.title)} | ${cell(pointLabel(h))} | ${cell(h.expected)} | ${cell(h.diffs.length ? h.diffs.join('; ') : h.seen)} |`,
+      );
     }
     for (const n of r.notes) out.push('', `> ${cell(n)}`);
   }
   out.push('', '## State checks', '', '| node | check | | expected | seen |', '|---|---|---|---|---|');
-  for (const c of v.state) out.push(`| ${c.node} | ${cell(c.title)} | ${MARK[c.status]} ${c.status} | ${cell(c.expected)} | ${cell(c.seen)} |`);
+  for (const c of v.state)
+    out.push(
+      `| ${c.node} | ${cell(c.title)} | ${MARK[c.status]} ${c.status} | ${cell(c.expected)} | ${cell(c.seen)} |`,
+    );
   if (pcaps.length) {
     out.push('', '## Captures', '');
     for (const p of pcaps) out.push(`- [${p}](${p})`);

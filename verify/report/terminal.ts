@@ -12,11 +12,15 @@ export function renderTerminal(v: RoundVerdict): string {
   for (const r of v.requests) {
     out.push('');
     const served = r.servedNode ? `served by ${r.servedNode} (${r.servedTask}, ${r.variant})` : 'served by: not found';
-    out.push(`${r.ok ? '✓' : '✗'} request ${r.index}: client:${r.clientPort ?? '?'} -> ${r.entryNode}, ${served}${r.isn !== undefined ? `, ISN ${r.isn}` : ''}${r.bodyNode ? `, body says ${r.bodyNode}` : ''}`);
+    out.push(
+      `${r.ok ? '✓' : '✗'} request ${r.index}: client:${r.clientPort ?? '?'} -> ${r.entryNode}, ${served}${r.isn !== undefined ? `, ISN ${r.isn}` : ''}${r.bodyNode ? `, body says ${r.bodyNode}` : ''}`,
+    );
     for (const h of r.hops) {
       const status = `${MARK[h.status]} ${pad(h.status, 12)}`;
       const detail = h.status === 'ok' ? '' : h.diffs.length ? h.diffs.join('; ') : h.seen;
-      out.push(`  ${pad(h.step, 4)} ${status} ${pad(cut(h.title, 58), 58)} ${pad(cut(pointLabel(h), 34), 34)} ${cut(detail, 90)}`.trimEnd());
+      out.push(
+        `  ${pad(h.step, 4)} ${status} ${pad(cut(h.title, 58), 58)} ${pad(cut(pointLabel(h), 34), 34)} ${cut(detail, 90)}`.trimEnd(),
+      );
     }
     for (const n of r.notes) out.push(`  note: ${n}`);
     if (r.firstBroken) {
@@ -27,7 +31,8 @@ export function renderTerminal(v: RoundVerdict): string {
   const badState = v.state.filter((c) => c.status !== 'ok');
   out.push('');
   out.push(`state checks: ${v.state.length - badState.length}/${v.state.length} ok`);
-  for (const c of badState) out.push(`  ${MARK[c.status]} ${c.node} ${c.title}: ${c.status}: ${c.seen} (expected ${c.expected})`);
+  for (const c of badState)
+    out.push(`  ${MARK[c.status]} ${c.node} ${c.title}: ${c.status}: ${c.seen} (expected ${c.expected})`);
   out.push(`distribution: ${v.distribution.detail}`);
   const skew = Object.entries(v.clockSkewMs);
   if (skew.length) out.push(`clock offset vs entry node: ${skew.map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);

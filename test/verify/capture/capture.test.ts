@@ -30,7 +30,10 @@ beforeAll(async () => {
   lab = await buildVxlanLab(h);
   const pins = new HostKeyPins();
   pins.addKnownHosts(fs.readFileSync(h.knownHosts, 'utf8'), h.knownHosts);
-  pool = new SshPool(h.hosts.map((x) => ({ node: x.name, host: x.ip })), { user: 'root', privateKey: h.userKey, pins, dial: h.dial, connectTimeoutMs: 20000, bootWaitMs: 30000 });
+  pool = new SshPool(
+    h.hosts.map((x) => ({ node: x.name, host: x.ip })),
+    { user: 'root', privateKey: h.userKey, pins, dial: h.dial, connectTimeoutMs: 20000, bootWaitMs: 30000 },
+  );
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-capture-'));
 });
 
@@ -70,7 +73,9 @@ function tcpdumpsUnder(): number[] {
 }
 
 test('tcpdump over SSH at every point; the SYN of each request is followed hop by hop', async () => {
-  const session = await started(CaptureSession.start(pool, lab.points(), { listenTimeoutMs: 15000, remoteDir: rdir() }));
+  const session = await started(
+    CaptureSession.start(pool, lab.points(), { listenTimeoutMs: 15000, remoteDir: rdir() }),
+  );
   let requests: RequestRecord[];
   let files: CaptureFile[];
   try {
@@ -91,7 +96,15 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
   }
   // Names: <node>__<ns>__<iface>[__<container12>].pcap, every point collected.
   expect(files.map((f) => path.basename(f.file)).sort()).toEqual(
-    ['h1__host__eth0.pcap', 'h1__overlay__vxlan0.pcap', 'h1__sbox__eth0.pcap', 'h1__task__eth0__taskh1000000.pcap', 'h2__host__eth0.pcap', 'h2__overlay__vxlan0.pcap', 'h2__task__eth0__taskh2000000.pcap'].sort(),
+    [
+      'h1__host__eth0.pcap',
+      'h1__overlay__vxlan0.pcap',
+      'h1__sbox__eth0.pcap',
+      'h1__task__eth0__taskh1000000.pcap',
+      'h2__host__eth0.pcap',
+      'h2__overlay__vxlan0.pcap',
+      'h2__task__eth0__taskh2000000.pcap',
+    ].sort(),
   );
   expect(files.filter((f) => f.failed)).toEqual([]);
 
@@ -117,15 +130,27 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
     const dst = lab.hosts[r.index % 2].taskIp;
     const syn = sbox.find((s) => s.srcPort === r.clientPort && s.dst === dst);
     expect(syn).toBeDefined();
-    const same = (list: SynSighting[]): SynSighting | undefined => list.find((s) => s.seq === syn!.seq && s.srcPort === r.clientPort);
+    const same = (list: SynSighting[]): SynSighting | undefined =>
+      list.find((s) => s.seq === syn!.seq && s.srcPort === r.clientPort);
     if (r.index % 2 === 1) {
       // Remote task: sbox -> h1 vxlan0 -> h1 NIC (VXLAN to h2) -> h2 NIC -> h2 vxlan0 -> task eth0.
-      for (const [where, list] of [['h1 vxlan0', h1vx], ['h2 vxlan0', h2vx], ['h2 task', h2task]] as const) {
+      for (const [where, list] of [
+        ['h1 vxlan0', h1vx],
+        ['h2 vxlan0', h2vx],
+        ['h2 task', h2task],
+      ] as const) {
         expect([where, same(list)?.dst]).toEqual([where, dst]);
       }
       for (const nic of [h1nic, h2nic]) {
         const v = same(nic);
-        expect(v).toMatchObject({ vni: VNI, outerSrc: lab.hosts[0].ip, outerDst: lab.hosts[1].ip, outerDstPort: VXLAN_PORT, src: lab.sboxIp, dst });
+        expect(v).toMatchObject({
+          vni: VNI,
+          outerSrc: lab.hosts[0].ip,
+          outerDst: lab.hosts[1].ip,
+          outerDstPort: VXLAN_PORT,
+          src: lab.sboxIp,
+          dst,
+        });
       }
       expect(same(h1task)).toBeUndefined();
     } else {
@@ -136,15 +161,25 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
   }
 });
 
-test('a point that cannot start names node, namespace and tcpdump\'s reason; nothing is left running', async () => {
+test("a point that cannot start names node, namespace and tcpdump's reason; nothing is left running", async () => {
   const pts = lab.points().slice(0, 2);
-  const bad = { node: 'h2', ns: 'overlay' as const, nsPath: `/var/run/netns/${lab.hosts[1].overlayNs}`, iface: 'nosuch0', filter: 'tcp' };
-  const err = await CaptureSession.start(pool, [...pts, bad], { listenTimeoutMs: 8000, remoteDir: rdir() }).catch((e) => e);
+  const bad = {
+    node: 'h2',
+    ns: 'overlay' as const,
+    nsPath: `/var/run/netns/${lab.hosts[1].overlayNs}`,
+    iface: 'nosuch0',
+    filter: 'tcp',
+  };
+  const err = await CaptureSession.start(pool, [...pts, bad], { listenTimeoutMs: 8000, remoteDir: rdir() }).catch(
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(CaptureError);
   expect(err.message).toMatch(/^h2: capture overlay nosuch0: tcpdump exited: .*nosuch0/);
   expect(tcpdumpsUnder()).toEqual([]);
   // With onPointFailure=mark the round goes on and the engine gets a `failed` capture.
-  const s = await started(CaptureSession.start(pool, [...pts, bad], { listenTimeoutMs: 8000, onPointFailure: 'mark', remoteDir: rdir() }));
+  const s = await started(
+    CaptureSession.start(pool, [...pts, bad], { listenTimeoutMs: 8000, onPointFailure: 'mark', remoteDir: rdir() }),
+  );
   const files = await s.collect(path.join(out, 'marked'));
   expect(files.find((f) => f.iface === 'nosuch0')?.failed).toMatch(/tcpdump exited/);
   expect(files.filter((f) => !f.failed)).toHaveLength(2);
@@ -153,18 +188,21 @@ test('a point that cannot start names node, namespace and tcpdump\'s reason; not
 
 test('an aborted round still stops every tcpdump and removes the remote files', async () => {
   const ac = new AbortController();
-  const p2 = new SshPool(h.hosts.map((x) => ({ node: x.name, host: x.ip })), {
-    user: 'root',
-    privateKey: h.userKey,
-    pins: (() => {
-      const pins = new HostKeyPins();
-      pins.addKnownHosts(fs.readFileSync(h.knownHosts, 'utf8'), h.knownHosts);
-      return pins;
-    })(),
-    dial: h.dial,
-    connectTimeoutMs: 20000,
-    signal: ac.signal,
-  });
+  const p2 = new SshPool(
+    h.hosts.map((x) => ({ node: x.name, host: x.ip })),
+    {
+      user: 'root',
+      privateKey: h.userKey,
+      pins: (() => {
+        const pins = new HostKeyPins();
+        pins.addKnownHosts(fs.readFileSync(h.knownHosts, 'utf8'), h.knownHosts);
+        return pins;
+      })(),
+      dial: h.dial,
+      connectTimeoutMs: 20000,
+      signal: ac.signal,
+    },
+  );
   try {
     const s = await started(CaptureSession.start(p2, lab.points(), { remoteDir: rdir() }));
     expect(tcpdumpsUnder().length).toBe(lab.points().length);

@@ -18,8 +18,25 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 describe('arguments and error lines', () => {
   test('defaults and options', () => {
-    expect(parseArgs([])).toMatchObject({ requests: 6, sbox: true, insecureAcceptAnyHostKey: false, bootWaitS: 180, connectTimeoutS: 10 });
-    expect(parseArgs(['--requests', '9', '--entry', 'centos7-18', '--no-sbox', '--insecure-accept-any-host-key', '--boot-wait', '0'])).toMatchObject({
+    expect(parseArgs([])).toMatchObject({
+      requests: 6,
+      sbox: true,
+      insecureAcceptAnyHostKey: false,
+      bootWaitS: 180,
+      connectTimeoutS: 10,
+    });
+    expect(
+      parseArgs([
+        '--requests',
+        '9',
+        '--entry',
+        'centos7-18',
+        '--no-sbox',
+        '--insecure-accept-any-host-key',
+        '--boot-wait',
+        '0',
+      ]),
+    ).toMatchObject({
       requests: 9,
       entry: 'centos7-18',
       sbox: false,
@@ -31,10 +48,19 @@ describe('arguments and error lines', () => {
     expect(() => parseArgs(['--entry'])).toThrow('--entry needs a value');
   });
   test('an error becomes one line with the step and the node', () => {
-    const e = new RoundStepError('connect', new SshError('centos7-18', '10.211.55.18', 'centos7-18 (10.211.55.18:22): ssh connect failed after 3 attempt(s)'));
-    expect(errorLine(e)).toBe('verify failed at connect: centos7-18 (10.211.55.18:22): ssh connect failed after 3 attempt(s)');
-    const many = Object.assign(new Error('centos7-10: missing tcpdump'), { others: [new SshError('centos7-22', 'x', 'centos7-22: missing tcpdump')] });
-    expect(errorLine(new RoundStepError('capture', many))).toBe('verify failed at capture: centos7-10: missing tcpdump (+1 more: centos7-22)');
+    const e = new RoundStepError(
+      'connect',
+      new SshError('centos7-18', '10.211.55.18', 'centos7-18 (10.211.55.18:22): ssh connect failed after 3 attempt(s)'),
+    );
+    expect(errorLine(e)).toBe(
+      'verify failed at connect: centos7-18 (10.211.55.18:22): ssh connect failed after 3 attempt(s)',
+    );
+    const many = Object.assign(new Error('centos7-10: missing tcpdump'), {
+      others: [new SshError('centos7-22', 'x', 'centos7-22: missing tcpdump')],
+    });
+    expect(errorLine(new RoundStepError('capture', many))).toBe(
+      'verify failed at capture: centos7-10: missing tcpdump (+1 more: centos7-22)',
+    );
   });
 });
 
@@ -64,13 +90,30 @@ describe('the CLI in a lab namespace', () => {
   }
 
   /** Run the CLI inside the harness's client namespace; resolves with exit code and output. */
-  function cli(labFile: string, args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  function cli(
+    labFile: string,
+    args: string[],
+    onStderr?: (text: string, child: ChildProcess) => void,
+  ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
     const t0 = Date.now();
-    const child = spawn('ip', ['netns', 'exec', h.bridgeNs, process.execPath, '-r', 'ts-node/register/transpile-only', 'verify/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SWARM_LAB_FILE: labFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        h.bridgeNs,
+        process.execPath,
+        '-r',
+        'ts-node/register/transpile-only',
+        'verify/cli.ts',
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SWARM_LAB_FILE: labFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -126,7 +169,14 @@ describe('the CLI in a lab namespace', () => {
   test('Ctrl-C while waiting for a booting node exits 130 at once, with one line', async () => {
     const [type, blob] = h.hosts[0].hostKeyPub.split(/\s+/);
     // 10.78.0.5 never answers (see the harness's sink); the CLI keeps retrying for --boot-wait.
-    const lab = writeLab('cli-c', [{ name: 'node-a', ip: h.hosts[0].ip }, { name: 'node-b', ip: '10.77.0.99' }], `node-a ${type} ${blob}\nnode-b ${type} ${blob}\n`);
+    const lab = writeLab(
+      'cli-c',
+      [
+        { name: 'node-a', ip: h.hosts[0].ip },
+        { name: 'node-b', ip: '10.77.0.99' },
+      ],
+      `node-a ${type} ${blob}\nnode-b ${type} ${blob}\n`,
+    );
     let sent = 0;
     const r = await cli(lab, ['--boot-wait', '120', '--connect-timeout', '2'], (err, child) => {
       if (!sent && /node-b\s+connect\s+ssh not ready/.test(err)) {

@@ -32,7 +32,9 @@ export async function decodeSyns(file: string): Promise<SynSighting[]> {
       srcPort: t.srcPort,
       dstPort: t.dstPort,
       seq: t.seq,
-      ...(p.vxlan ? { vni: p.vxlan.vni, outerSrc: p.ipv4!.src, outerDst: p.ipv4!.dst, outerDstPort: p.udp!.dstPort } : {}),
+      ...(p.vxlan
+        ? { vni: p.vxlan.vni, outerSrc: p.ipv4!.src, outerDst: p.ipv4!.dst, outerDstPort: p.udp!.dstPort }
+        : {}),
     });
   }
   return out;

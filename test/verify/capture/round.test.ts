@@ -21,7 +21,17 @@ let out: string;
 beforeAll(async () => {
   lab = await startReplayLab();
   // The "published port" on centos7-10's NIC.
-  await lab.h.spawn(lab.h.hosts[0].ns, [process.execPath, path.join(__dirname, '../../harness/http-server.js'), '10.77.0.11', '9090', 'Host IP is 10.77.0.11'], /ready/);
+  await lab.h.spawn(
+    lab.h.hosts[0].ns,
+    [
+      process.execPath,
+      path.join(__dirname, '../../harness/http-server.js'),
+      '10.77.0.11',
+      '9090',
+      'Host IP is 10.77.0.11',
+    ],
+    /ready/,
+  );
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-round-'));
 });
 
@@ -51,15 +61,30 @@ test('a round: every planned point captured and fetched, requests recorded with 
   expect(saved).toEqual(JSON.parse(JSON.stringify(round)));
   expect(round.captures.map((c) => path.relative(out, c.file)).sort()).toEqual(
     [
-      'centos7-10__host__eth0.pcap', 'centos7-10__sbox__eth0.pcap', 'centos7-10__sbox__eth1.pcap', 'centos7-10__overlay__vxlan0.pcap', `centos7-10__task__eth0__${C10.slice(0, 12)}.pcap`,
-      'centos7-18__host__eth0.pcap', 'centos7-18__sbox__eth0.pcap', 'centos7-18__sbox__eth1.pcap', 'centos7-18__overlay__vxlan0.pcap', `centos7-18__task__eth2__${C18.slice(0, 12)}.pcap`,
-    ].map((f) => `pcaps/${f}`).sort(),
+      'centos7-10__host__eth0.pcap',
+      'centos7-10__sbox__eth0.pcap',
+      'centos7-10__sbox__eth1.pcap',
+      'centos7-10__overlay__vxlan0.pcap',
+      `centos7-10__task__eth0__${C10.slice(0, 12)}.pcap`,
+      'centos7-18__host__eth0.pcap',
+      'centos7-18__sbox__eth0.pcap',
+      'centos7-18__sbox__eth1.pcap',
+      'centos7-18__overlay__vxlan0.pcap',
+      `centos7-18__task__eth2__${C18.slice(0, 12)}.pcap`,
+    ]
+      .map((f) => `pcaps/${f}`)
+      .sort(),
   );
   expect(round.captures.filter((c) => c.failed)).toEqual([]);
   expect(round.snapshots.map((s) => s.node)).toEqual(['centos7-10', 'centos7-18']);
   expect(round.requests).toHaveLength(5);
   for (const r of round.requests) {
-    expect(r).toMatchObject({ entryNode: 'centos7-10', url: 'http://10.77.0.11:9090/', status: 200, body: 'Host IP is 10.77.0.11' });
+    expect(r).toMatchObject({
+      entryNode: 'centos7-10',
+      url: 'http://10.77.0.11:9090/',
+      status: 200,
+      body: 'Host IP is 10.77.0.11',
+    });
   }
   // Each recorded client port is the one on the wire at the entry node's NIC.
   const nic = round.captures.find((c) => c.node === 'centos7-10' && c.ns === 'host')!;

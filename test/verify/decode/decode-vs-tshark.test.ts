@@ -93,7 +93,14 @@ run('decoders agree with tshark on real captures', () => {
     const file = path.join(DIR, name);
     const cap = readCapture(fs.readFileSync(file));
     expect(cap.issue).toBeUndefined();
-    const ref = tsharkFields(file, ['frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.interface_id', ...Object.keys(FIELDS)]);
+    const ref = tsharkFields(file, [
+      'frame.number',
+      'frame.time_epoch',
+      'frame.len',
+      'frame.cap_len',
+      'frame.interface_id',
+      ...Object.keys(FIELDS),
+    ]);
     expect(cap.frames.length).toBe(ref.length);
     expect(cap.frames.length).toBeGreaterThan(5);
     let compared = 0;
@@ -102,8 +109,11 @@ run('decoders agree with tshark on real captures', () => {
       const where = `${name} frame ${f.number}`;
       expect(`${where} ${r['frame.number'][0]}`).toBe(`${where} ${f.number}`);
       expect(`${where} ${r['frame.time_epoch'][0]}`).toBe(`${where} ${f.tsSec}.${String(f.tsNsec).padStart(9, '0')}`);
-      expect(`${where} ${r['frame.len'][0]}/${r['frame.cap_len'][0]}`).toBe(`${where} ${f.originalLength}/${f.capturedLength}`);
-      if (r['frame.interface_id']) expect(`${where} if ${r['frame.interface_id'][0]}`).toBe(`${where} if ${f.interfaceId}`);
+      expect(`${where} ${r['frame.len'][0]}/${r['frame.cap_len'][0]}`).toBe(
+        `${where} ${f.originalLength}/${f.capturedLength}`,
+      );
+      if (r['frame.interface_id'])
+        expect(`${where} if ${r['frame.interface_id'][0]}`).toBe(`${where} if ${f.interfaceId}`);
       const p = decodePacket(f.linkType, f.data);
       for (const [field, get] of Object.entries(FIELDS)) {
         const mine = get(p).filter((v): v is string => v !== undefined);

@@ -16,7 +16,11 @@ export type TsharkFrame = Record<string, string[]>;
 export function tsharkFields(file: string, fields: readonly string[]): TsharkFrame[] {
   const args = ['-r', file, '-n', '-o', 'ip.defragment:FALSE', '-T', 'json'];
   for (const f of fields) args.push('-e', f);
-  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('tshark', args, {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const json = JSON.parse(out) as Array<{ _source: { layers: TsharkFrame } }>;
   return json.map((x) => x._source.layers);
 }

@@ -38,7 +38,13 @@ afterAll(async () => {
 
 test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, interfaces by subnet', async () => {
   const lines: string[] = [];
-  const { topology: t, taskIfaces } = await discover(pool, { nodes, clientIp: '10.77.0.1', service: 'my-nginx', netnsDir, log: (n, s, d) => lines.push(`${n} ${s} ${d}`) });
+  const { topology: t, taskIfaces } = await discover(pool, {
+    nodes,
+    clientIp: '10.77.0.1',
+    service: 'my-nginx',
+    netnsDir,
+    log: (n, s, d) => lines.push(`${n} ${s} ${d}`),
+  });
   expect(t.client.ip).toBe('10.77.0.1');
   expect(t.ingress).toEqual({
     id: '9j40lm9s5dtedg04r6jywqr1k',
@@ -48,10 +54,32 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
     dataPathPort: 4789, // from the real vxlan0 in the overlay namespace
     peers: ['10.211.55.10', '10.211.55.22', '10.211.55.18'],
   });
-  expect(t.service).toMatchObject({ name: 'my-nginx', id: '7rfsp2zazavrnckuw074dv8dl', publishedPort: 9090, targetPort: 80, vip: '10.0.0.15' });
+  expect(t.service).toMatchObject({
+    name: 'my-nginx',
+    id: '7rfsp2zazavrnckuw074dv8dl',
+    publishedPort: 9090,
+    targetPort: 80,
+    vip: '10.0.0.15',
+  });
   expect(t.service.tasks).toEqual([
-    { id: 'q3gjmacbb0k0ay2ehi1uvz7dw', slot: 1, node: 'centos7-10', containerId: C10, ingressIp: '10.0.0.17', ingressMac: '02:42:0a:00:00:11', sandboxKey: `${replay}/netns-h1/a567c55696f4` },
-    { id: 'b7k3rj5hq8m2n4p6s8u0w2y4a', slot: 2, node: 'centos7-18', containerId: C18, ingressIp: '10.0.0.20', ingressMac: '02:42:0a:00:00:14', sandboxKey: `${replay}/netns-h2/7fd6d0335ad4` },
+    {
+      id: 'q3gjmacbb0k0ay2ehi1uvz7dw',
+      slot: 1,
+      node: 'centos7-10',
+      containerId: C10,
+      ingressIp: '10.0.0.17',
+      ingressMac: '02:42:0a:00:00:11',
+      sandboxKey: `${replay}/netns-h1/a567c55696f4`,
+    },
+    {
+      id: 'b7k3rj5hq8m2n4p6s8u0w2y4a',
+      slot: 2,
+      node: 'centos7-18',
+      containerId: C18,
+      ingressIp: '10.0.0.20',
+      ingressMac: '02:42:0a:00:00:14',
+      sandboxKey: `${replay}/netns-h2/7fd6d0335ad4`,
+    },
   ]);
   const [n10, n18] = t.nodes;
   expect(n10).toEqual({
@@ -69,17 +97,33 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
     ifaces: { sboxIngress: 'eth0', sboxGwbridge: 'eth1', overlayVxlan: 'vxlan0', overlayBridge: 'br0' },
   });
   // h2's sbox has the names swapped and the task's interface is eth2: found by subnet/address.
-  expect(n18).toMatchObject({ name: 'centos7-18', swarmRole: 'worker', leader: false, sboxIngressIp: '10.0.0.3', ifaces: { sboxIngress: 'eth1', sboxGwbridge: 'eth0' } });
+  expect(n18).toMatchObject({
+    name: 'centos7-18',
+    swarmRole: 'worker',
+    leader: false,
+    sboxIngressIp: '10.0.0.3',
+    ifaces: { sboxIngress: 'eth1', sboxGwbridge: 'eth0' },
+  });
   expect(taskIfaces).toEqual({ [C10]: 'eth0', [C18]: 'eth2' });
   expect(lines.some((l) => l.startsWith('centos7-18 discover sbox 10.0.0.3 (eth1)'))).toBe(true);
 
   // Capture plan from it: every documented point, task interface as discovered.
   const plan = planCaptures(t, { taskIfaces });
   expect(plan.map((p) => `${p.node} ${p.ns} ${p.iface}`)).toEqual([
-    'centos7-10 host eth0', 'centos7-10 sbox eth1', 'centos7-10 sbox eth0', 'centos7-10 overlay vxlan0', 'centos7-10 task eth0',
-    'centos7-18 host eth0', 'centos7-18 sbox eth0', 'centos7-18 sbox eth1', 'centos7-18 overlay vxlan0', 'centos7-18 task eth2',
+    'centos7-10 host eth0',
+    'centos7-10 sbox eth1',
+    'centos7-10 sbox eth0',
+    'centos7-10 overlay vxlan0',
+    'centos7-10 task eth0',
+    'centos7-18 host eth0',
+    'centos7-18 sbox eth0',
+    'centos7-18 sbox eth1',
+    'centos7-18 overlay vxlan0',
+    'centos7-18 task eth2',
   ]);
-  expect(plan[0].filter).toBe('(tcp port 9090 and host 10.77.0.1) or (udp port 4789 and udp[39]=6 and (udp[50:2]=9090 or udp[52:2]=9090))');
+  expect(plan[0].filter).toBe(
+    '(tcp port 9090 and host 10.77.0.1) or (udp port 4789 and udp[39]=6 and (udp[50:2]=9090 or udp[52:2]=9090))',
+  );
 
   // Snapshots: real iptables-save / fdb / vxlan details from inside each namespace.
   const snaps = await snapshotAll(pool, t, { log: (n, s, d) => lines.push(`${n} ${s} ${d}`) });
@@ -98,5 +142,7 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
 test('a missing service names the manager node and the fix', async () => {
   const err = await discover(pool, { nodes, clientIp: '10.77.0.1', service: 'no-such-svc', netnsDir }).catch((e) => e);
   expect(err).toBeInstanceOf(DiscoveryError);
-  expect(err.message).toMatch(/^centos7-10: service: service "no-such-svc" not found \(.*no such service: no-such-svc.*\); deploy it/);
+  expect(err.message).toMatch(
+    /^centos7-10: service: service "no-such-svc" not found \(.*no such service: no-such-svc.*\); deploy it/,
+  );
 });

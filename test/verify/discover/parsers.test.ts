@@ -4,8 +4,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { matchNodeName, parseNetworkInspect, parseNodeLs, parseServiceInspect, ParseError, sboxEndpoint, taskEndpoints } from '../../../verify/parse/docker';
-import { ifaceInSubnet, ifaceWithAddress, parseIpAddr, parseVxlanLinks, pickDockerNetns } from '../../../verify/parse/iproute';
+import {
+  matchNodeName,
+  parseNetworkInspect,
+  parseNodeLs,
+  parseServiceInspect,
+  ParseError,
+  sboxEndpoint,
+  taskEndpoints,
+} from '../../../verify/parse/docker';
+import {
+  ifaceInSubnet,
+  ifaceWithAddress,
+  parseIpAddr,
+  parseVxlanLinks,
+  pickDockerNetns,
+} from '../../../verify/parse/iproute';
 import { MissingToolError, parseToolProbe, requiredMissing, toolProbeCommand } from '../../../verify/parse/tools';
 import { execFileSync } from 'child_process';
 
@@ -39,8 +53,22 @@ describe('docker network inspect', () => {
     expect(sboxEndpoint(n)).toMatchObject({ ip: '10.0.0.2', prefix: 24, mac: '02:42:0a:00:00:02' });
     const tasks = taskEndpoints(n, 'my-nginx');
     expect(tasks).toEqual([
-      { containerId: '86e2f87808941e12b5912ec5ee922dc48b04fbb4ce035189323eda51d4b74cac', service: 'my-nginx', slot: 1, taskId: 'q3gjmacbb0k0ay2ehi1uvz7dw', ip: '10.0.0.17', mac: '02:42:0a:00:00:11' },
-      { containerId: '8593fe83b9259ace2cf6c1f0718c48c9206da0a657759676f7599014120d48e0', service: 'my-nginx', slot: 3, taskId: 's754p61l6729e117si904236b', ip: '10.0.0.16', mac: '02:42:0a:00:00:10' },
+      {
+        containerId: '86e2f87808941e12b5912ec5ee922dc48b04fbb4ce035189323eda51d4b74cac',
+        service: 'my-nginx',
+        slot: 1,
+        taskId: 'q3gjmacbb0k0ay2ehi1uvz7dw',
+        ip: '10.0.0.17',
+        mac: '02:42:0a:00:00:11',
+      },
+      {
+        containerId: '8593fe83b9259ace2cf6c1f0718c48c9206da0a657759676f7599014120d48e0',
+        service: 'my-nginx',
+        slot: 3,
+        taskId: 's754p61l6729e117si904236b',
+        ip: '10.0.0.16',
+        mac: '02:42:0a:00:00:10',
+      },
     ]);
     expect(taskEndpoints(n, 'other-service')).toEqual([]);
   });
@@ -52,7 +80,9 @@ describe('docker network inspect', () => {
     expect(sboxEndpoint(g)?.ip).toBe('172.18.0.2');
   });
   test('an error message instead of JSON is refused', () => {
-    expect(() => parseNetworkInspect('Error: No such network: ingress')).toThrow(/cannot parse docker network inspect: not JSON/);
+    expect(() => parseNetworkInspect('Error: No such network: ingress')).toThrow(
+      /cannot parse docker network inspect: not JSON/,
+    );
   });
 });
 
@@ -70,7 +100,11 @@ test('docker service inspect: VIP per network, ingress port, replicas', () => {
 describe('ip addr', () => {
   test('multi-line `ip a` of the seed ingress_sbox: interfaces matched by subnet, VIP /32 skipped', () => {
     const a = parseIpAddr(fx('seed000-sbox-ip-a.txt'));
-    expect(a.map((x) => `${x.ifname} ${x.address}/${x.prefix}`)).toEqual(['eth0 10.0.0.2/24', 'eth0 10.0.0.15/32', 'eth1 172.18.0.2/16']);
+    expect(a.map((x) => `${x.ifname} ${x.address}/${x.prefix}`)).toEqual([
+      'eth0 10.0.0.2/24',
+      'eth0 10.0.0.15/32',
+      'eth1 172.18.0.2/16',
+    ]);
     expect(ifaceInSubnet(a, '10.0.0.0/24')?.ifname).toBe('eth0');
     expect(ifaceInSubnet(a, '10.0.0.0/24')?.address).toBe('10.0.0.2');
     expect(ifaceInSubnet(a, '172.18.0.0/16')?.ifname).toBe('eth1');
@@ -88,14 +122,16 @@ describe('ip addr', () => {
     expect(ifaceWithAddress(parseIpAddr(fx('real-overlay-ip-o-addr.txt')), '10.0.0.1')?.ifname).toBe('br0');
     expect(ifaceWithAddress(parseIpAddr(fx('real-host-ip-o-addr.txt')), '10.211.55.10')?.ifname).toBe('eth0');
   });
-  test('this machine\'s own `ip -o addr` parses (loopback present)', () => {
+  test("this machine's own `ip -o addr` parses (loopback present)", () => {
     const a = parseIpAddr(execFileSync('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }));
     expect(ifaceWithAddress(a, '127.0.0.1')?.ifname).toBe('lo');
   });
 });
 
 test('vxlan link details: name, VNI, data path port (seed multi-line and iproute2 6.1 -o)', () => {
-  expect(parseVxlanLinks(fx('seed000-overlay-vxlan-link.txt'))).toEqual([{ ifname: 'vxlan0', vni: 4096, dstport: 4789, mac: '32:f9:e4:5e:e4:ae' }]);
+  expect(parseVxlanLinks(fx('seed000-overlay-vxlan-link.txt'))).toEqual([
+    { ifname: 'vxlan0', vni: 4096, dstport: 4789, mac: '32:f9:e4:5e:e4:ae' },
+  ]);
   const real = parseVxlanLinks(fx('real-overlay-ip-d-o-link-vxlan.txt'));
   expect(real).toHaveLength(1);
   expect(real[0]).toMatchObject({ ifname: 'vxlan0', vni: 4096, dstport: 4789 });
@@ -112,10 +148,16 @@ test('docker netns: ingress_sbox and the overlay namespace found by the ingress 
 });
 
 test('tool probe: real output on this machine, missing tools name the packages', () => {
-  const found = parseToolProbe(execFileSync('sh', ['-c', toolProbeCommand(['sh', 'no-such-tool-swl', 'ipvsadm'])], { encoding: 'utf8' }));
+  const found = parseToolProbe(
+    execFileSync('sh', ['-c', toolProbeCommand(['sh', 'no-such-tool-swl', 'ipvsadm'])], { encoding: 'utf8' }),
+  );
   expect(found.sh).toMatch(/\/sh$/);
   expect(found['no-such-tool-swl']).toBeUndefined();
-  const miss = requiredMissing({ tcpdump: undefined, ipvsadm: undefined, nsenter: '/usr/bin/nsenter' }, ['tcpdump', 'ipvsadm', 'nsenter']);
+  const miss = requiredMissing({ tcpdump: undefined, ipvsadm: undefined, nsenter: '/usr/bin/nsenter' }, [
+    'tcpdump',
+    'ipvsadm',
+    'nsenter',
+  ]);
   expect(miss).toEqual(['tcpdump']); // ipvsadm has the /proc/net/ip_vs fallback
   expect(new MissingToolError('centos7-18', miss).message).toBe(
     'centos7-18: missing tcpdump; install on the node: Debian `apt-get install -y tcpdump`, CentOS `yum install -y tcpdump`',

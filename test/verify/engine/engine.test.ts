@@ -23,20 +23,33 @@ beforeAll(async () => {
   healthy = await evaluate(loadMiniLab());
   isn = { remote: healthy.requests[0].isn as number, local: healthy.requests[2].isn as number };
 });
-afterAll(() => { for (const d of tmp) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
+});
 
 type Pick = (p: DecodedPacket) => boolean;
-const syn = (which: 'remote' | 'local', vx?: boolean): Pick => (p) => {
-  const t = tcpLayer(p).tcp;
-  return !!t && t.flags.syn && !t.flags.ack && t.seq === isn[which] && (vx === undefined || !!p.vxlan === vx);
-};
-const synack = (which: 'remote' | 'local', vx?: boolean): Pick => (p) => {
-  const t = tcpLayer(p).tcp;
-  return !!t && t.flags.syn && t.flags.ack && t.ack === ((isn[which] + 1) >>> 0) && (vx === undefined || !!p.vxlan === vx);
-};
+const syn =
+  (which: 'remote' | 'local', vx?: boolean): Pick =>
+  (p) => {
+    const t = tcpLayer(p).tcp;
+    return !!t && t.flags.syn && !t.flags.ack && t.seq === isn[which] && (vx === undefined || !!p.vxlan === vx);
+  };
+const synack =
+  (which: 'remote' | 'local', vx?: boolean): Pick =>
+  (p) => {
+    const t = tcpLayer(p).tcp;
+    return (
+      !!t && t.flags.syn && t.flags.ack && t.ack === (isn[which] + 1) >>> 0 && (vx === undefined || !!p.vxlan === vx)
+    );
+  };
 const frame = (f: FrameRecord, data: Uint8Array = f.data, dt = 0): OutFrame => {
   const ns = f.tsNsec + dt;
-  return { tsSec: f.tsSec + Math.floor(ns / 1e9), tsNsec: ((ns % 1e9) + 1e9) % 1e9, data, originalLength: f.originalLength };
+  return {
+    tsSec: f.tsSec + Math.floor(ns / 1e9),
+    tsNsec: ((ns % 1e9) + 1e9) % 1e9,
+    data,
+    originalLength: f.originalLength,
+  };
 };
 
 interface Change {
@@ -65,18 +78,32 @@ async function judge(c: Change): Promise<RoundVerdict> {
 }
 
 const drop = (pick: Pick) => (f: FrameRecord, p: DecodedPacket) => (pick(p) ? null : frame(f));
-const edit = (node: string, fn: (s: NodeSnapshot) => NodeSnapshot) => (s: NodeSnapshot) => (s.node === node ? fn(s) : s);
-const hostText = (fn: (t: string) => string) => (s: NodeSnapshot): NodeSnapshot => ({ ...s, host: { iptablesSave: fn(s.host.iptablesSave) } });
-const sboxText = (k: keyof NodeSnapshot['sbox'], fn: (t: string) => string) => (s: NodeSnapshot): NodeSnapshot => ({ ...s, sbox: { ...s.sbox, [k]: fn(s.sbox[k]) } });
-const overlayText = (k: keyof NodeSnapshot['overlay'], fn: (t: string) => string) => (s: NodeSnapshot): NodeSnapshot => ({ ...s, overlay: { ...s.overlay, [k]: fn(s.overlay[k]) } });
-const withoutLine = (re: RegExp) => (t: string) => t.split('\n').filter((l) => !re.test(l)).join('\n');
+const edit = (node: string, fn: (s: NodeSnapshot) => NodeSnapshot) => (s: NodeSnapshot) =>
+  s.node === node ? fn(s) : s;
+const hostText =
+  (fn: (t: string) => string) =>
+  (s: NodeSnapshot): NodeSnapshot => ({ ...s, host: { iptablesSave: fn(s.host.iptablesSave) } });
+const sboxText =
+  (k: keyof NodeSnapshot['sbox'], fn: (t: string) => string) =>
+  (s: NodeSnapshot): NodeSnapshot => ({ ...s, sbox: { ...s.sbox, [k]: fn(s.sbox[k]) } });
+const overlayText =
+  (k: keyof NodeSnapshot['overlay'], fn: (t: string) => string) =>
+  (s: NodeSnapshot): NodeSnapshot => ({ ...s, overlay: { ...s.overlay, [k]: fn(s.overlay[k]) } });
+const withoutLine = (re: RegExp) => (t: string) =>
+  t
+    .split('\n')
+    .filter((l) => !re.test(l))
+    .join('\n');
 
 test('a healthy mini-lab round proves every hop of every request', () => {
   expect(healthy.ok).toBe(true);
   expect(healthy.exitCode).toBe(0);
   expect(healthy.requests).toHaveLength(3);
   for (const r of healthy.requests) {
-    expect({ r: r.index, bad: r.hops.filter((h) => h.status !== 'ok').map((h) => `${h.id}: ${h.status} ${h.seen}`) }).toEqual({ r: r.index, bad: [] });
+    expect({
+      r: r.index,
+      bad: r.hops.filter((h) => h.status !== 'ok').map((h) => `${h.id}: ${h.status} ${h.seen}`),
+    }).toEqual({ r: r.index, bad: [] });
     expect(r.servedNode).toBe(r.bodyNode);
   }
   expect(healthy.requests.map((r) => r.variant)).toEqual(['remote', 'remote', 'local']);
@@ -102,18 +129,40 @@ const CASES: Array<[string, number, () => Change, 'missing' | 'wrong', RegExp?]>
   ['1-entry-host-in', 0, () => ({ pcaps: { [NIC_A]: drop(syn('remote', false)) } }), 'missing'],
   ['3-entry-sbox-eth1', 0, () => ({ pcaps: { [ETH1]: drop(syn('remote')) } }), 'missing'],
   ['7-entry-sbox-eth0', 0, () => ({ pcaps: { [ETH0]: drop(syn('remote')) } }), 'missing'],
-  ['7-entry-sbox-eth0', 0, () => ({ pcaps: { [ETH0]: (f, p) => {
-    if (!syn('remote')(p)) return frame(f);
-    const d = Buffer.from(f.data); d[5] = 0x99; // destination MAC's last byte
-    return frame(f, d);
-  } } }), 'wrong', /MAC dst 02:42:0a:00:00:99, expected 02:42:0a:00:00:14/],
+  [
+    '7-entry-sbox-eth0',
+    0,
+    () => ({
+      pcaps: {
+        [ETH0]: (f, p) => {
+          if (!syn('remote')(p)) return frame(f);
+          const d = Buffer.from(f.data);
+          d[5] = 0x99; // destination MAC's last byte
+          return frame(f, d);
+        },
+      },
+    }),
+    'wrong',
+    /MAC dst 02:42:0a:00:00:99, expected 02:42:0a:00:00:14/,
+  ],
   ['8-entry-overlay-vxlan0', 0, () => ({ pcaps: { [OL_A]: drop(syn('remote')) } }), 'missing'],
   ['9-entry-host-vxlan-out', 0, () => ({ pcaps: { [NIC_A]: drop(syn('remote', true)) } }), 'missing'],
-  ['9-entry-host-vxlan-out', 0, () => ({ pcaps: { [NIC_A]: (f, p) => {
-    if (!syn('remote', true)(p)) return frame(f);
-    const d = Buffer.from(f.data); d[vxlanOffset(d) + 6] = 0x01; // VNI 0x001000 -> 0x001001
-    return frame(f, d);
-  } } }), 'wrong', /VNI 4097, expected 4096/],
+  [
+    '9-entry-host-vxlan-out',
+    0,
+    () => ({
+      pcaps: {
+        [NIC_A]: (f, p) => {
+          if (!syn('remote', true)(p)) return frame(f);
+          const d = Buffer.from(f.data);
+          d[vxlanOffset(d) + 6] = 0x01; // VNI 0x001000 -> 0x001001
+          return frame(f, d);
+        },
+      },
+    }),
+    'wrong',
+    /VNI 4097, expected 4096/,
+  ],
   ['9-serving-host-vxlan-in', 0, () => ({ pcaps: { [NIC_B]: drop(syn('remote', true)) } }), 'missing'],
   ['10-serving-overlay-vxlan0', 0, () => ({ pcaps: { [OL_B]: drop(syn('remote')) } }), 'missing'],
   ['11-serving-task-eth0', 0, () => ({ pcaps: { [TASK_B]: drop(syn('remote')) } }), 'missing'],
@@ -129,21 +178,167 @@ const CASES: Array<[string, number, () => Change, 'missing' | 'wrong', RegExp?]>
   ['11-serving-task-eth0', 2, () => ({ pcaps: { [TASK_A]: drop(syn('local')) } }), 'missing'],
   ['R11-serving-task-eth0', 2, () => ({ pcaps: { [TASK_A]: drop(synack('local')) } }), 'missing'],
   // State hops.
-  ['2-entry-host-dnat', 0, () => ({ snapshot: edit(A, hostText(withoutLine(/-j DNAT --to-destination 172\.18\.0\.2:9090/))) }), 'missing', /DOCKER-INGRESS has no DNAT/],
-  ['2-entry-host-dnat', 0, () => ({ snapshot: edit(A, hostText(withoutLine(/DOCKER-INGRESS/))) }), 'missing', /no DOCKER-INGRESS chain/],
-  ['2-entry-host-dnat', 0, () => ({ snapshot: edit(A, hostText((t) => t.replace('172.18.0.2:9090', '172.18.0.3:9090'))) }), 'wrong', /to:172\.18\.0\.3:9090, expected to:172\.18\.0\.2:9090/],
-  ['2-entry-host-dnat', 0, () => ({ topology: (t) => ({ ...t, nodes: t.nodes.map((n) => (n.name === A ? { ...n, engineVersion: '28.5.2' } : n)) }) }), 'wrong', /not FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS/],
-  ['4-entry-sbox-mark', 0, () => ({ snapshot: edit(A, sboxText('iptablesSave', withoutLine(/-A PREROUTING .*MARK/))) }), 'missing'],
-  ['5-entry-sbox-ipvs', 0, () => ({ snapshot: edit(A, sboxText('ipvsadm', (t) => t.replace('FWM  256 rr', 'FWM  257 rr'))) }), 'wrong', /FWM 257, expected 256/],
-  ['5-entry-sbox-ipvs', 0, () => ({ snapshot: edit(A, sboxText('ipvsadm', withoutLine(/10\.0\.0\.21:0/))) }), 'wrong', /missing 10\.0\.0\.21/],
-  ['5-entry-sbox-ipvs', 0, () => ({ snapshot: edit(A, sboxText('ipvsadm', () => '')) ,
-    round: (r) => ({ ...r, snapshots: r.snapshots.map(edit(A, sboxText('procIpvs', (t) => t.replace('00000100', '00000102')))) }) }), 'wrong', /FWM 258, expected 256/],
-  ['6-entry-sbox-snat', 0, () => ({ snapshot: edit(A, sboxText('iptablesSave', (t) => t.replace('--to-source 10.0.0.2', '--to-source 10.0.0.9'))) }), 'wrong', /to:10\.0\.0\.9, expected to:10\.0\.0\.2/],
-  ['8-entry-overlay-fdb', 0, () => ({ snapshot: edit(A, overlayText('fdb', (t) => t.replace('02:42:0a:00:00:14 dst 10.211.55.18', '02:42:0a:00:00:14 dst 10.211.55.22'))) }), 'wrong', /dst 10\.211\.55\.22, expected 10\.211\.55\.18/],
-  ['8-entry-overlay-fdb', 0, () => ({ snapshot: edit(A, overlayText('vxlanLink', (t) => t.replace('dstport 4789', 'dstport 4790'))) }), 'wrong', /dstport 4790, expected 4789/],
-  ['9-serving-overlay-link', 0, () => ({ snapshot: edit(B, overlayText('vxlanLink', (t) => t.replace('vxlan id 4096', 'vxlan id 4097'))) }), 'wrong', /VNI 4097, expected 4096/],
-  ['12-serving-task-redirect', 0, () => ({ snapshot: edit(B, (s) => ({ ...s, tasks: Object.fromEntries(Object.entries(s.tasks).map(([k, v]) => [k, { iptablesSave: withoutLine(/REDIRECT/)(v.iptablesSave) }])) })) }), 'missing'],
-  ['12-serving-task-redirect', 2, () => ({ snapshot: edit(A, (s) => ({ ...s, tasks: Object.fromEntries(Object.entries(s.tasks).map(([k, v]) => [k, { iptablesSave: v.iptablesSave.replace('--to-ports 80', '--to-ports 8080') }])) })) }), 'wrong', /to-ports 8080, expected 80/],
+  [
+    '2-entry-host-dnat',
+    0,
+    () => ({ snapshot: edit(A, hostText(withoutLine(/-j DNAT --to-destination 172\.18\.0\.2:9090/))) }),
+    'missing',
+    /DOCKER-INGRESS has no DNAT/,
+  ],
+  [
+    '2-entry-host-dnat',
+    0,
+    () => ({ snapshot: edit(A, hostText(withoutLine(/DOCKER-INGRESS/))) }),
+    'missing',
+    /no DOCKER-INGRESS chain/,
+  ],
+  [
+    '2-entry-host-dnat',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        hostText((t) => t.replace('172.18.0.2:9090', '172.18.0.3:9090')),
+      ),
+    }),
+    'wrong',
+    /to:172\.18\.0\.3:9090, expected to:172\.18\.0\.2:9090/,
+  ],
+  [
+    '2-entry-host-dnat',
+    0,
+    () => ({
+      topology: (t) => ({ ...t, nodes: t.nodes.map((n) => (n.name === A ? { ...n, engineVersion: '28.5.2' } : n)) }),
+    }),
+    'wrong',
+    /not FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS/,
+  ],
+  [
+    '4-entry-sbox-mark',
+    0,
+    () => ({ snapshot: edit(A, sboxText('iptablesSave', withoutLine(/-A PREROUTING .*MARK/))) }),
+    'missing',
+  ],
+  [
+    '5-entry-sbox-ipvs',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        sboxText('ipvsadm', (t) => t.replace('FWM  256 rr', 'FWM  257 rr')),
+      ),
+    }),
+    'wrong',
+    /FWM 257, expected 256/,
+  ],
+  [
+    '5-entry-sbox-ipvs',
+    0,
+    () => ({ snapshot: edit(A, sboxText('ipvsadm', withoutLine(/10\.0\.0\.21:0/))) }),
+    'wrong',
+    /missing 10\.0\.0\.21/,
+  ],
+  [
+    '5-entry-sbox-ipvs',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        sboxText('ipvsadm', () => ''),
+      ),
+      round: (r) => ({
+        ...r,
+        snapshots: r.snapshots.map(
+          edit(
+            A,
+            sboxText('procIpvs', (t) => t.replace('00000100', '00000102')),
+          ),
+        ),
+      }),
+    }),
+    'wrong',
+    /FWM 258, expected 256/,
+  ],
+  [
+    '6-entry-sbox-snat',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        sboxText('iptablesSave', (t) => t.replace('--to-source 10.0.0.2', '--to-source 10.0.0.9')),
+      ),
+    }),
+    'wrong',
+    /to:10\.0\.0\.9, expected to:10\.0\.0\.2/,
+  ],
+  [
+    '8-entry-overlay-fdb',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        overlayText('fdb', (t) =>
+          t.replace('02:42:0a:00:00:14 dst 10.211.55.18', '02:42:0a:00:00:14 dst 10.211.55.22'),
+        ),
+      ),
+    }),
+    'wrong',
+    /dst 10\.211\.55\.22, expected 10\.211\.55\.18/,
+  ],
+  [
+    '8-entry-overlay-fdb',
+    0,
+    () => ({
+      snapshot: edit(
+        A,
+        overlayText('vxlanLink', (t) => t.replace('dstport 4789', 'dstport 4790')),
+      ),
+    }),
+    'wrong',
+    /dstport 4790, expected 4789/,
+  ],
+  [
+    '9-serving-overlay-link',
+    0,
+    () => ({
+      snapshot: edit(
+        B,
+        overlayText('vxlanLink', (t) => t.replace('vxlan id 4096', 'vxlan id 4097')),
+      ),
+    }),
+    'wrong',
+    /VNI 4097, expected 4096/,
+  ],
+  [
+    '12-serving-task-redirect',
+    0,
+    () => ({
+      snapshot: edit(B, (s) => ({
+        ...s,
+        tasks: Object.fromEntries(
+          Object.entries(s.tasks).map(([k, v]) => [k, { iptablesSave: withoutLine(/REDIRECT/)(v.iptablesSave) }]),
+        ),
+      })),
+    }),
+    'missing',
+  ],
+  [
+    '12-serving-task-redirect',
+    2,
+    () => ({
+      snapshot: edit(A, (s) => ({
+        ...s,
+        tasks: Object.fromEntries(
+          Object.entries(s.tasks).map(([k, v]) => [
+            k,
+            { iptablesSave: v.iptablesSave.replace('--to-ports 80', '--to-ports 8080') },
+          ]),
+        ),
+      })),
+    }),
+    'wrong',
+    /to-ports 8080, expected 80/,
+  ],
 ];
 
 describe.each(CASES)('%s broken (request %i)', (hop, req, change, status, detail) => {
@@ -159,7 +354,12 @@ describe.each(CASES)('%s broken (request %i)', (hop, req, change, status, detail
     if (detail) expect(`${h?.diffs.join('; ')} | ${h?.seen}`).toMatch(detail);
     expect(r.firstBroken?.causes.length).toBeGreaterThan(0);
     // Hops before the broken one are still proven.
-    const before = r.hops.slice(0, r.hops.findIndex((x) => x.id === hop)).filter((x) => x.kind === 'packet');
+    const before = r.hops
+      .slice(
+        0,
+        r.hops.findIndex((x) => x.id === hop),
+      )
+      .filter((x) => x.kind === 'packet');
     expect(before.filter((x) => x.status !== 'ok').map((x) => x.id)).toEqual([]);
   });
 });
@@ -185,7 +385,14 @@ describe('not captured', () => {
     expect(v.requests[0].hops.find((h) => h.id === '10-serving-overlay-vxlan0')?.status).toBe('not captured');
   });
   test('a capture that failed on the node is reported with its reason', async () => {
-    const v = await judge({ round: (r) => ({ ...r, captures: r.captures.map((c): CaptureFile => (c.file.endsWith(TASK_B) ? { ...c, failed: 'tcpdump: eth0: No such device' } : c)) }) });
+    const v = await judge({
+      round: (r) => ({
+        ...r,
+        captures: r.captures.map((c): CaptureFile =>
+          c.file.endsWith(TASK_B) ? { ...c, failed: 'tcpdump: eth0: No such device' } : c,
+        ),
+      }),
+    });
     const h = v.requests[0].hops.find((x) => x.id === '11-serving-task-eth0');
     expect(h?.status).toBe('not captured');
     expect(h?.seen).toMatch(/No such device/);
@@ -202,7 +409,9 @@ describe('correlation', () => {
     expect(v.clockSkewMs[B]).toBeLessThan(5301);
   });
   test('a retransmitted SYN is counted, not mistaken for another request', async () => {
-    const v = await judge({ pcaps: { [NIC_A]: (f, p) => (syn('remote', false)(p) ? [frame(f), frame(f, f.data, 1_000_000_000)] : frame(f)) } });
+    const v = await judge({
+      pcaps: { [NIC_A]: (f, p) => (syn('remote', false)(p) ? [frame(f), frame(f, f.data, 1_000_000_000)] : frame(f)) },
+    });
     expect(v.ok).toBe(true);
     expect(v.requests[0].hops[0].retransmissions).toBe(1);
     expect(v.requests.map((r) => r.isn)).toEqual(healthy.requests.map((r) => r.isn));
@@ -213,19 +422,36 @@ describe('correlation', () => {
     expect(v.requests.map((r) => r.isn)).toEqual(healthy.requests.map((r) => r.isn));
   });
   test('a body naming another node than the packets fails the request', async () => {
-    const v = await judge({ round: (r) => ({ ...r, requests: r.requests.map((x) => (x.index === 0 ? { ...x, body: 'Host IP is 10.211.55.22\n' } : x)) }) });
+    const v = await judge({
+      round: (r) => ({
+        ...r,
+        requests: r.requests.map((x) => (x.index === 0 ? { ...x, body: 'Host IP is 10.211.55.22\n' } : x)),
+      }),
+    });
     expect(v.ok).toBe(false);
     expect(v.requests[0].notes.join()).toMatch(/packets reached the task on centos7-18 but the body names centos7-22/);
   });
   test('the /proc/net/ip_vs fallback reads the same FWM and reals', async () => {
-    const v = await judge({ snapshot: edit(A, sboxText('ipvsadm', () => '')) });
+    const v = await judge({
+      snapshot: edit(
+        A,
+        sboxText('ipvsadm', () => ''),
+      ),
+    });
     expect(v.ok).toBe(true);
   });
   test('a Docker 28 host (FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS) passes with the 28 profile', async () => {
     const v = await judge({
       topology: (t) => ({ ...t, nodes: t.nodes.map((n) => ({ ...n, engineVersion: '28.5.2' })) }),
-      snapshot: edit(A, hostText((t) => t.replace(':DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-INGRESS',
-        ':DOCKER-FORWARD - [0:0]\n:DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-FORWARD\n-A DOCKER-FORWARD -j DOCKER-INGRESS'))),
+      snapshot: edit(
+        A,
+        hostText((t) =>
+          t.replace(
+            ':DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-INGRESS',
+            ':DOCKER-FORWARD - [0:0]\n:DOCKER-INGRESS - [0:0]\n-A FORWARD -j DOCKER-FORWARD\n-A DOCKER-FORWARD -j DOCKER-INGRESS',
+          ),
+        ),
+      ),
     });
     expect(v.profile).toBe('docker-forward-chain');
     expect(v.ok).toBe(true);
@@ -233,8 +459,20 @@ describe('correlation', () => {
 });
 
 describe('round robin', () => {
-  const tasks = [10, 20, 21].map((n, i): TaskInfo => ({ id: `t${i}`, slot: i + 1, node: `n${i}`, containerId: `c${i}`, ingressIp: `10.0.0.${n}`, ingressMac: '', sandboxKey: '' }));
-  const served = (...ips: number[]) => ips.map((n, i) => ({ index: i, entryNode: 'n0', hops: [], ok: true, notes: [], servedTask: `10.0.0.${n}` }) as RequestVerdict);
+  const tasks = [10, 20, 21].map((n, i): TaskInfo => ({
+    id: `t${i}`,
+    slot: i + 1,
+    node: `n${i}`,
+    containerId: `c${i}`,
+    ingressIp: `10.0.0.${n}`,
+    ingressMac: '',
+    sandboxKey: '',
+  }));
+  const served = (...ips: number[]) =>
+    ips.map(
+      (n, i) =>
+        ({ index: i, entryNode: 'n0', hops: [], ok: true, notes: [], servedTask: `10.0.0.${n}` }) as RequestVerdict,
+    );
   test.each([
     [[20, 21, 10, 20, 21, 10], true],
     [[20, 21, 10], true],

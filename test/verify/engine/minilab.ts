@@ -18,7 +18,11 @@ export function parseSnapshotText(node: string, text: string): NodeSnapshot {
   let cur = '';
   for (const line of text.split('\n')) {
     const m = /^=== (\S+)$/.exec(line);
-    if (m) { cur = m[1]; sec[cur] = ''; continue; }
+    if (m) {
+      cur = m[1];
+      sec[cur] = '';
+      continue;
+    }
     if (cur) sec[cur] += line + '\n';
   }
   const tasks: Record<string, { iptablesSave: string }> = {};
@@ -26,7 +30,12 @@ export function parseSnapshotText(node: string, text: string): NodeSnapshot {
   return {
     node,
     host: { iptablesSave: sec['host.iptablesSave'] ?? '' },
-    sbox: { iptablesSave: sec['sbox.iptablesSave'] ?? '', ipvsadm: sec['sbox.ipvsadm'] ?? '', procIpvs: sec['sbox.procIpvs'] ?? '', addr: sec['sbox.addr'] ?? '' },
+    sbox: {
+      iptablesSave: sec['sbox.iptablesSave'] ?? '',
+      ipvsadm: sec['sbox.ipvsadm'] ?? '',
+      procIpvs: sec['sbox.procIpvs'] ?? '',
+      addr: sec['sbox.addr'] ?? '',
+    },
     overlay: { fdb: sec['overlay.fdb'] ?? '', vxlanLink: sec['overlay.vxlanLink'] ?? '' },
     tasks,
   };
@@ -34,7 +43,9 @@ export function parseSnapshotText(node: string, text: string): NodeSnapshot {
 
 export function loadMiniLab(pcapDir = LAB_PCAPS): RoundData {
   const topology = JSON.parse(fs.readFileSync(path.join(LAB_STATE, 'topology.json'), 'utf8')) as Topology;
-  const snapshots = topology.nodes.map((n) => parseSnapshotText(n.name, fs.readFileSync(path.join(LAB_STATE, `${n.name}.txt`), 'utf8')));
+  const snapshots = topology.nodes.map((n) =>
+    parseSnapshotText(n.name, fs.readFileSync(path.join(LAB_STATE, `${n.name}.txt`), 'utf8')),
+  );
   const requests = JSON.parse(fs.readFileSync(path.join(LAB_STATE, 'requests.json'), 'utf8')) as RequestRecord[];
   return { topology, snapshots, captures: capturesInDir(pcapDir), requests };
 }

@@ -20,7 +20,8 @@ const flavours = fs.readdirSync(LAB_FIXTURES).filter((d) => fs.existsSync(path.j
 /** Answers exec() from a recorded transcript: the nodes' real output, nothing invented. */
 function replayPool(transcript: readonly TranscriptEntry[], nodes: readonly string[]): SshPool {
   const answers = new Map<string, ExecResult>();
-  for (const e of transcript) answers.set(`${e.node}\0${e.command}`, { stdout: e.stdout, stderr: e.stderr, code: e.code });
+  for (const e of transcript)
+    answers.set(`${e.node}\0${e.command}`, { stdout: e.stdout, stderr: e.stderr, code: e.code });
   const pool = {
     nodes,
     user: 'root',
@@ -51,8 +52,15 @@ describe.each(flavours)('real lab %s', (flavour) => {
 
   test('discovery on the recorded output rebuilds the topology and snapshots of the live run', async () => {
     const nodes = round.topology.nodes.map((n) => ({ name: n.name, ip: n.ip }));
-    const pool = replayPool(transcript, nodes.map((n) => n.name));
-    const { topology } = await discover(pool, { nodes, clientIp: round.topology.client.ip, service: round.topology.service.name });
+    const pool = replayPool(
+      transcript,
+      nodes.map((n) => n.name),
+    );
+    const { topology } = await discover(pool, {
+      nodes,
+      clientIp: round.topology.client.ip,
+      service: round.topology.service.name,
+    });
     expect({ ...topology, discoveredAt: '' }).toEqual({ ...round.topology, discoveredAt: '' });
     expect(topology.ingress.vni).toBe(4096);
     expect(topology.service.tasks).toHaveLength(3);
@@ -63,7 +71,9 @@ describe.each(flavours)('real lab %s', (flavour) => {
 
   test('the engine proves the path on the real pcaps: every request, every hop, round robin', async () => {
     const v = await evaluate(round);
-    const broken = v.requests.flatMap((r) => r.hops.filter((h) => h.status !== 'ok' && !h.optional).map((h) => `${r.index}:${h.id} ${h.status}`));
+    const broken = v.requests.flatMap((r) =>
+      r.hops.filter((h) => h.status !== 'ok' && !h.optional).map((h) => `${r.index}:${h.id} ${h.status}`),
+    );
     expect(broken).toEqual([]);
     expect(v.ok).toBe(true);
     expect(v.exitCode).toBe(0);
@@ -76,11 +86,22 @@ describe.each(flavours)('real lab %s', (flavour) => {
   test('the same real round with DOCKER-INGRESS DNAT removed on the entry node fails at that hop', async () => {
     const entry = round.requests[0].entryNode;
     const snapshots = round.snapshots.map((s) =>
-      s.node === entry ? { ...s, host: { iptablesSave: s.host.iptablesSave.split('\n').filter((l) => !/-j DNAT/.test(l)).join('\n') } } : s);
+      s.node === entry
+        ? {
+            ...s,
+            host: {
+              iptablesSave: s.host.iptablesSave
+                .split('\n')
+                .filter((l) => !/-j DNAT/.test(l))
+                .join('\n'),
+            },
+          }
+        : s,
+    );
     const v = await evaluate({ ...round, snapshots });
     expect(v.ok).toBe(false);
     expect(v.exitCode).toBe(1);
-    expect(v.firstBroken?.hop).toBe("2-entry-host-dnat");
+    expect(v.firstBroken?.hop).toBe('2-entry-host-dnat');
     expect(v.firstBroken?.title).toMatch(/DNAT/);
   });
 });

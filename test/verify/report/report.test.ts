@@ -41,7 +41,9 @@ beforeAll(async () => {
   dirs.push(bout);
   bad = { v: bv, round: bround, files: await writeReports(bv, bround, bout) };
 });
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test('terminal view: hop table with ticks, served node per request, verdict', () => {
   const t = renderTerminal(good.v);
@@ -66,14 +68,31 @@ test('JSON carries the verdict and the topology', () => {
 });
 
 test('JUnit XML is accepted by a JUnit parser: one testcase per hop per request class', async () => {
-  const ok = await parseJunit(fs.readFileSync(good.files.junit, 'utf8')) as { tests?: number; failures?: number; testsuite?: Array<{ name?: string; tests?: number; testcase?: unknown[] }> };
+  const ok = (await parseJunit(fs.readFileSync(good.files.junit, 'utf8'))) as {
+    tests?: number;
+    failures?: number;
+    testsuite?: Array<{ name?: string; tests?: number; testcase?: unknown[] }>;
+  };
   expect(ok.failures).toBe(0);
   const suites = ok.testsuite ?? [];
   const names = suites.map((s) => s.name);
-  expect(names).toEqual(expect.arrayContaining(['entry centos7-10 -> task on centos7-18 (remote)', 'entry centos7-10 -> task on centos7-10 (local)', 'state checks', 'distribution']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'entry centos7-10 -> task on centos7-18 (remote)',
+      'entry centos7-10 -> task on centos7-10 (local)',
+      'state checks',
+      'distribution',
+    ]),
+  );
   expect(suites.find((s) => s.name?.includes('(remote)'))?.testcase).toHaveLength(23);
   expect(suites.find((s) => s.name?.includes('(local)'))?.testcase).toHaveLength(13);
-  const nb = await parseJunit(fs.readFileSync(bad.files.junit, 'utf8')) as { failures?: number; testsuite?: Array<{ name?: string; testcase?: Array<{ name?: string; failure?: Array<{ message?: string; inner?: string }> }> }> };
+  const nb = (await parseJunit(fs.readFileSync(bad.files.junit, 'utf8'))) as {
+    failures?: number;
+    testsuite?: Array<{
+      name?: string;
+      testcase?: Array<{ name?: string; failure?: Array<{ message?: string; inner?: string }> }>;
+    }>;
+  };
   expect(nb.failures).toBeGreaterThan(0);
   const cases = (nb.testsuite ?? []).flatMap((s) => s.testcase ?? []);
   const vni = cases.find((c) => c.name?.includes('9-entry-host-vxlan-out'));
@@ -84,7 +103,9 @@ test('Markdown has the hop table and links the pcaps kept beside the report', ()
   const md = fs.readFileSync(bad.files.markdown, 'utf8');
   expect(md).toMatch(/^# swarm-lab verify: FAIL/);
   expect(md).toMatch(/\| 9 \| ✗ wrong \| VXLAN 10\.211\.55\.10 -> 10\.211\.55\.18:4789/);
-  expect(md).toContain('[pcaps/centos7-18__task__eth0__7fd6d0335ad4.pcap](pcaps/centos7-18__task__eth0__7fd6d0335ad4.pcap)');
+  expect(md).toContain(
+    '[pcaps/centos7-18__task__eth0__7fd6d0335ad4.pcap](pcaps/centos7-18__task__eth0__7fd6d0335ad4.pcap)',
+  );
   const kept = fs.readdirSync(good.files.pcaps).sort();
   expect(kept).toEqual(fs.readdirSync(LAB_PCAPS).sort());
 });
@@ -103,25 +124,42 @@ function chromium(): string | undefined {
     try {
       execFileSync('which', [bin], { stdio: 'ignore' });
       return bin;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
 
 const chrome = chromium();
-(chrome ? test : test.skip)('HTML renders in headless Chromium (PASS green, FAIL red banner)', () => {
-  const shot = (html: string): Buffer => {
-    const png = path.join(path.dirname(html), 'shot.png');
-    execFileSync(chrome as string, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1400,900',
-      `--screenshot=${png}`, `file://${html}`], { stdio: 'ignore', timeout: 60000 });
-    return fs.readFileSync(png);
-  };
-  const ok = shot(good.files.html);
-  const ko = shot(bad.files.html);
-  for (const p of [ok, ko]) {
-    expect(p.subarray(1, 4).toString()).toBe('PNG');
-    expect(p.readUInt32BE(16)).toBe(1400); // IHDR width
-    expect(p.length).toBeGreaterThan(30000); // a blank page compresses to a few KB
-  }
-  expect(ok.equals(ko)).toBe(false);
-}, 120000);
+(chrome ? test : test.skip)(
+  'HTML renders in headless Chromium (PASS green, FAIL red banner)',
+  () => {
+    const shot = (html: string): Buffer => {
+      const png = path.join(path.dirname(html), 'shot.png');
+      execFileSync(
+        chrome as string,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--hide-scrollbars',
+          '--window-size=1400,900',
+          `--screenshot=${png}`,
+          `file://${html}`,
+        ],
+        { stdio: 'ignore', timeout: 60000 },
+      );
+      return fs.readFileSync(png);
+    };
+    const ok = shot(good.files.html);
+    const ko = shot(bad.files.html);
+    for (const p of [ok, ko]) {
+      expect(p.subarray(1, 4).toString()).toBe('PNG');
+      expect(p.readUInt32BE(16)).toBe(1400); // IHDR width
+      expect(p.length).toBeGreaterThan(30000); // a blank page compresses to a few KB
+    }
+    expect(ok.equals(ko)).toBe(false);
+  },
+  120000,
+);

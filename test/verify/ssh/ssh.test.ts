@@ -6,7 +6,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HostKeyPins, loadLabPins } from '../../../verify/hostkeys';
-import { AbortError, HostKeyError, RemoteCommandError, SshError, SshPool, SshPoolProps, wrapSudo } from '../../../verify/ssh';
+import {
+  AbortError,
+  HostKeyError,
+  RemoteCommandError,
+  SshError,
+  SshPool,
+  SshPoolProps,
+  wrapSudo,
+} from '../../../verify/ssh';
 import { SshdHarness } from '../../harness/sshd-harness';
 import { pidAlive, run } from '../../harness/procs';
 
@@ -17,7 +25,14 @@ function pool(over: Partial<SshPoolProps> = {}, targets = h.hosts.map((x) => ({ 
   const pins = new HostKeyPins();
   pins.addKnownHosts(fs.readFileSync(h.knownHosts, 'utf8'), h.knownHosts);
   // Generous timeouts: CI and this machine may be loaded; the timeout tests set their own.
-  const p = new SshPool(targets, { user: 'root', privateKey: h.userKey, pins, dial: h.dial, connectTimeoutMs: 20000, ...over });
+  const p = new SshPool(targets, {
+    user: 'root',
+    privateKey: h.userKey,
+    pins,
+    dial: h.dial,
+    connectTimeoutMs: 20000,
+    ...over,
+  });
   pools.push(p);
   return p;
 }
@@ -55,8 +70,15 @@ test('pins from a lab dir: known_hosts and host_keys/<node>/*.pub', async () => 
     // Only the .pub file route: copy h1's key into host_keys/h1/.
     fs.mkdirSync(path.join(dir, 'host_keys', 'h1'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'host_keys', 'h1', 'ssh_host_ed25519_key.pub'), h.hosts[0].hostKeyPub + '\n');
-    const pins = loadLabPins(path.join(dir, 'known_hosts'), path.join(dir, 'host_keys'), [{ name: 'h1', ip: h.hosts[0].ip }]);
-    const p = new SshPool([{ node: 'h1', host: h.hosts[0].ip }], { user: 'root', privateKey: h.userKey, pins, dial: h.dial });
+    const pins = loadLabPins(path.join(dir, 'known_hosts'), path.join(dir, 'host_keys'), [
+      { name: 'h1', ip: h.hosts[0].ip },
+    ]);
+    const p = new SshPool([{ node: 'h1', host: h.hosts[0].ip }], {
+      user: 'root',
+      privateKey: h.userKey,
+      pins,
+      dial: h.dial,
+    });
     pools.push(p);
     expect((await p.exec('h1', 'hostname -I')).stdout).toContain(h.hosts[0].ip);
   } finally {
@@ -99,7 +121,9 @@ test('a wrong host key is refused, naming node and both fingerprints', async () 
 
 test('a node without any pin is refused unless the opt-out flag is set', async () => {
   const empty = new HostKeyPins();
-  const err = await pool({ pins: empty }).exec('h3', 'true').catch((e) => e);
+  const err = await pool({ pins: empty })
+    .exec('h3', 'true')
+    .catch((e) => e);
   expect(err).toBeInstanceOf(HostKeyError);
   expect(err.message).toContain('no pinned host key');
   const r = await pool({ pins: empty, insecureAcceptAnyHostKey: true }).exec('h3', 'echo ok');
@@ -110,7 +134,9 @@ test('an unreachable host fails within its timeout with the host named', async (
   // 10.78.0.5 routes into a dummy device inside the client namespace: SYNs vanish.
   const pins = new HostKeyPins();
   pins.addKnownHosts(`ghost ${h.hosts[0].hostKeyPub}\n`, 'test');
-  const p = pool({ pins, connectTimeoutMs: 1500, bootWaitMs: 3000, backoffInitialMs: 300 }, [{ node: 'ghost', host: '10.78.0.5' }]);
+  const p = pool({ pins, connectTimeoutMs: 1500, bootWaitMs: 3000, backoffInitialMs: 300 }, [
+    { node: 'ghost', host: '10.78.0.5' },
+  ]);
   const t0 = Date.now();
   const err = await p.exec('ghost', 'true').catch((e) => e);
   const took = Date.now() - t0;
@@ -135,7 +161,9 @@ test('a failing command reports exit code, stderr, node and command', async () =
 });
 
 test('a command over its timeout is killed and reported', async () => {
-  const err = await pool().exec('h1', 'sleep 30', { timeoutMs: 500 }).catch((e) => e);
+  const err = await pool()
+    .exec('h1', 'sleep 30', { timeoutMs: 500 })
+    .catch((e) => e);
   expect(err).toBeInstanceOf(RemoteCommandError);
   expect(err.message).toContain('timed out after 500 ms');
 });
@@ -182,13 +210,14 @@ test('abort stops everything and leaves no remote process behind', async () => {
   const jobs = h.hosts.map((x) => p.exec(x.name, `exec -a ${marker} sleep 120`, { timeoutMs: 60000 }).catch((e) => e));
   // Wait until all three sleeps run.
   const deadline = Date.now() + 10000;
-  const running = (): number[] => h.livePids().filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(marker);
-    } catch {
-      return false;
-    }
-  });
+  const running = (): number[] =>
+    h.livePids().filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(marker);
+      } catch {
+        return false;
+      }
+    });
   while (running().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   expect(running()).toHaveLength(3);
   const t0 = Date.now();
@@ -207,5 +236,7 @@ test('abort stops everything and leaves no remote process behind', async () => {
 
 test('non-root users get commands through sudo -n', () => {
   expect(wrapSudo('root', 'iptables-save')).toBe('iptables-save');
-  expect(wrapSudo('centos', "nsenter --net=/x sh -c 'ip a'")).toBe(`sudo -n sh -c 'nsenter --net=/x sh -c '\\''ip a'\\'''`);
+  expect(wrapSudo('centos', "nsenter --net=/x sh -c 'ip a'")).toBe(
+    `sudo -n sh -c 'nsenter --net=/x sh -c '\\''ip a'\\'''`,
+  );
 });
