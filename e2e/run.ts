@@ -82,8 +82,12 @@ export function parseArgs(argv: readonly string[]): RunOptions {
 /** The e2e lab: the seed's addresses and service, on an offline Debian image. */
 export function e2eLabFile(flavour: string): Record<string, unknown> {
   const short = flavour.replace(/^debian/, 'd').replace(/-docker/, 'k'); // e.g. d12k20
+  // SWARM_LAB_E2E_SUFFIX names a second lab of the same flavour (its own netns, libvirtd, state), so two runs coexist.
+  const suffix = process.env.SWARM_LAB_E2E_SUFFIX ?? '';
+  if (suffix && !/^[a-z0-9]{1,6}$/.test(suffix))
+    throw new PhaseError('args', `SWARM_LAB_E2E_SUFFIX=${suffix}: use 1-6 characters a-z0-9`);
   return {
-    name: `e2e-${short}`,
+    name: `e2e-${short}${suffix ? `-${suffix}` : ''}`,
     image: flavour,
     domainType: 'auto',
     // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.
