@@ -226,13 +226,13 @@ export function validateLab(lab: Lab): Lab {
     throw new LabConfigError('libvirtUri', `"${lab.libvirtUri}" is not a libvirt URI (e.g. qemu:///system)`);
   }
   if (lab.domainType !== 'kvm' && lab.domainType !== 'qemu' && lab.domainType !== 'auto') {
-    throw new LabConfigError('domainType', `"${lab.domainType}" is not allowed; use kvm, qemu or auto`);
+    throw new LabConfigError('domainType', `"${String(lab.domainType)}" is not allowed; use kvm, qemu or auto`);
   }
   const n = lab.network;
   if (!parseCidr(n.cidr))
     throw new LabConfigError('network.cidr', `"${n.cidr}" is not an IPv4 CIDR with prefix /8-/30`);
   if (n.mode !== 'isolated' && n.mode !== 'nat') {
-    throw new LabConfigError('network.mode', `"${n.mode}" is not allowed; use isolated or nat`);
+    throw new LabConfigError('network.mode', `"${String(n.mode)}" is not allowed; use isolated or nat`);
   }
   if (!inCidr(n.gateway, n.cidr))
     throw new LabConfigError('network.gateway', `${n.gateway} is not a host address in ${n.cidr}`);
@@ -280,7 +280,7 @@ export function validateLab(lab: Lab): Lab {
   }
   checkPort('dataPathPort', lab.dataPathPort);
   if (lab.firewall !== 'off' && lab.firewall !== 'open-ports') {
-    throw new LabConfigError('firewall', `"${lab.firewall}" is not allowed; use off or open-ports`);
+    throw new LabConfigError('firewall', `"${String(lab.firewall)}" is not allowed; use off or open-ports`);
   }
   const s = lab.service;
   if (!NAME_RE.test(s.name)) throw new LabConfigError('service.name', `"${s.name}" is not a service name`);
@@ -303,7 +303,7 @@ export function mergeLab(base: Lab, o: LabOverrides | undefined): Lab {
     const cur = (base as unknown as Record<string, unknown>)[k];
     out[k] =
       cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
-        ? { ...(cur as object), ...(v as object) }
+        ? { ...cur, ...(v as object) }
         : v;
   }
   const lab = out as unknown as Lab;
@@ -343,7 +343,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): LabOverrides {
   }
   if (Object.keys(net).length) o.network = net;
   if (Object.keys(svc).length) o.service = svc;
-  return o as LabOverrides;
+  return o;
 }
 
 export function readLabFile(file: string): LabOverrides {
