@@ -21,6 +21,12 @@ export interface TaskInfo {
   readonly ingressMac: string;
   /** Path of the container's network namespace on its node (SandboxKey). */
   readonly sandboxKey: string;
+  /**
+   * The task's interface on the ingress network, found by its address in the task namespace
+   * (`eth0` in the seed, `eth2` on Docker 28 when ingress attaches last). Absent in round files
+   * written before it was recorded; the engine then takes it from the task's capture file.
+   */
+  readonly ingressIface?: string;
 }
 
 export interface NodeInfo {
@@ -120,6 +126,8 @@ export interface RequestRecord {
   /** Node the client sent the request to (entry node). */
   readonly entryNode: string;
   readonly url: string;
+  /** Path the request exercises (verify/paths); default `ingress`. */
+  readonly path?: string;
   /** Client source port if known (from the client side pcap or curl -w). */
   readonly clientPort?: number;
   /** HTTP status and body the client got; body names the serving node (`Host IP is <ip>`). */
