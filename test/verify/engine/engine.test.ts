@@ -84,7 +84,7 @@ const hostText =
   (fn: (t: string) => string) =>
   (s: NodeSnapshot): NodeSnapshot => ({ ...s, host: { iptablesSave: fn(s.host.iptablesSave) } });
 const sboxText =
-  (k: keyof NodeSnapshot['sbox'], fn: (t: string) => string) =>
+  (k: 'iptablesSave' | 'ipvsadm' | 'procIpvs' | 'addr', fn: (t: string) => string) =>
   (s: NodeSnapshot): NodeSnapshot => ({ ...s, sbox: { ...s.sbox, [k]: fn(s.sbox[k]) } });
 const overlayText =
   (k: keyof NodeSnapshot['overlay'], fn: (t: string) => string) =>
