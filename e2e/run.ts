@@ -160,11 +160,13 @@ function killGroup(pid: number): void {
   }, 15000).unref();
 }
 
-function toolchainEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  const file = path.join(ROOT, '.toolchain', 'env.sh');
-  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm))
-    env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+/** .toolchain/env.sh as env, plus no telemetry or checkpoint lookups (main.ts refuses to synth without). */
+export function toolchainEnv(
+  text = fs.readFileSync(path.join(ROOT, '.toolchain', 'env.sh'), 'utf8'),
+): Record<string, string> {
+  const env: Record<string, string> = { CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1' };
+  for (const m of text.matchAll(/^export (\w+)=(?:"([^"]*)"|(\S*))$/gm))
+    env[m[1]] = (m[2] ?? m[3]).replace('$PATH', process.env.PATH ?? '');
   return env;
 }
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm run synth [-- cdktf synth args]`: synthesize the lab (cdktf.out/) with the project's toolchain env
+# (no telemetry lookup, the local OpenTofu and provider mirror), like lab.sh and destroy.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=tf-env.sh
+source scripts/tf-env.sh
+export CI="${CI:-1}" FORCE_COLOR=0
+exec npx cdktf synth "$@"
