@@ -10,7 +10,10 @@
 import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
+import { EXIT, SwarmLabError } from '../lib/exit';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
+import { acquireLabLock, type HeldLock } from '../stacks/lab-lock';
+import { requireState } from '../stacks/lab-state';
 import { loadLabPins } from './hostkeys';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
@@ -134,7 +137,8 @@ export function errorLine(e: unknown, step?: string): string {
   const err = e instanceof RoundStepError ? e.cause : (e as Error);
   const s = e instanceof RoundStepError ? e.step : step;
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
-  if (err instanceof LabConfigError || err instanceof UsageError) return `verify: ${err.message}`;
+  if (err instanceof SwarmLabError) return `verify: ${err.line()}`;
+  if (err instanceof UsageError) return `verify: ${err.message}`;
   const others = (err as { others?: Error[] }).others;
   const more = others?.length
     ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
@@ -152,8 +156,17 @@ function timestamp(d = new Date()): string {
 export function readUserKey(lab: Lab): string {
   const p = labPaths(lab);
   try {
+    const mode = fs.statSync(p.userKey).mode & 0o777;
+    // ssh refuses such a key ("UNPROTECTED PRIVATE KEY FILE"); so do we, with the fix.
+    if (mode & 0o077) {
+      throw new LabConfigError(
+        'labDir',
+        `private key ${p.userKey} has mode 0${mode.toString(8)}; others can read it. fix: chmod 600 ${p.userKey}`,
+      );
+    }
     return fs.readFileSync(p.userKey, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof LabConfigError) throw e;
     throw new LabConfigError(
       'labDir',
       `no SSH key at ${p.userKey}; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_DIR`,
@@ -192,7 +205,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     opts = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${errorLine(e)}\n${USAGE}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (opts.help) {
     process.stdout.write(USAGE + '\n');
@@ -203,9 +216,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Every in-flight command listens on the signal (dozens at once across nodes), each removed when done.
   setMaxListeners(256, controller.signal);
   let pool: SshPool | undefined;
+  let lock: HeldLock | undefined;
+  let outDir: string | undefined;
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
     const paths = labPaths(lab);
+    // Seconds, not a 180 s SSH retry: a lab that is not deployed or not running is one line (exit 4).
+    // SWARM_LAB_VERIFY_ANY_STATE=1 skips it for labs this machine did not deploy (state elsewhere).
+    if (process.env.SWARM_LAB_VERIFY_ANY_STATE !== '1') requireState('verify', lab);
+    const privateKey = readUserKey(lab);
     const pins = loadLabPins(paths.knownHosts, paths.hostKeys, lab.nodes);
     if (!pins.size && !opts.insecureAcceptAnyHostKey) {
       throw new LabConfigError(
@@ -213,8 +232,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         `no pinned host keys in ${paths.knownHosts} or ${paths.hostKeys}/<node>/; deploy the lab first, or pass --insecure-accept-any-host-key for hosts you own`,
       );
     }
-    const outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
+    if (process.env.SWARM_LAB_VERIFY_ANY_STATE !== '1') lock = acquireLabLock(lab.name, paths.dir, 'npm run verify');
+    outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
     fs.mkdirSync(outDir, { recursive: true });
+    const out = outDir;
     const user = opts.user ?? imageOf(lab).sshUser;
     log(
       '*',
@@ -226,7 +247,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       lab.nodes.map((n) => ({ node: n.name, host: n.ip })),
       {
         user,
-        privateKey: readUserKey(lab),
+        privateKey,
         pins,
         insecureAcceptAnyHostKey: opts.insecureAcceptAnyHostKey,
         connectTimeoutMs: opts.connectTimeoutS * 1000,
@@ -249,18 +270,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           ...(opts.entry ? { entryNode: opts.entry } : {}),
           requests: opts.requests,
           sbox: opts.sbox,
-          outDir,
+          outDir: out,
           signal: controller.signal,
           log,
         });
         if (controller.signal.aborted) throw new AbortError('verify');
-        writeRoundFiles(outDir, round, transcript);
+        writeRoundFiles(out, round, transcript);
         const t0 = Date.now();
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');
         const { writeReports, renderTerminal } = await import('./report/index');
         const verdict = await evaluate(round);
-        const files = await writeReports(verdict, round, outDir);
+        const files = await writeReports(verdict, round, out);
         log('*', 'engine', `verdict ${verdict.ok ? 'PASS' : 'FAIL'} (${Date.now() - t0} ms)`);
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
@@ -272,9 +293,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(errorLine(e) + '\n');
     if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
-    return e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError) ? 130 : 2;
+    // An early failure leaves no empty report dir behind.
+    if (outDir && fs.existsSync(outDir) && !fs.readdirSync(outDir).length) fs.rmdirSync(outDir);
+    if (e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError)) return 130;
+    const cause = e instanceof RoundStepError ? e.cause : e;
+    if (cause instanceof SwarmLabError) return cause.exitCode;
+    if (cause instanceof UsageError) return EXIT.usage;
+    return EXIT.inconclusive;
   } finally {
     await pool?.close();
+    lock?.release();
   }
 }
 
