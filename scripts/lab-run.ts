@@ -23,7 +23,9 @@ function removeOrphanDomains(lab: Lab, stateFile: string, say: (l: string) => vo
   const inState = new Set(
     stateResources(stateFile)
       .filter((r) => r.type === 'libvirt_domain')
-      .flatMap((r) => (r.instances ?? []).map((i) => String(i.attributes?.name ?? ''))),
+      .flatMap((r) =>
+        (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')),
+      ),
   );
   const s = labStatus(lab);
   for (const d of s.domains.filter((x) => !inState.has(x) && lab.nodes.some((n) => domainName(lab, n) === x))) {

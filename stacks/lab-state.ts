@@ -80,7 +80,7 @@ export function labStatus(lab: Lab, root = process.cwd(), probe: LibvirtProbe = 
   const wanted = lab.nodes.map((n) => domainName(lab, n));
   const inState = resources
     .filter((r) => r.type === 'libvirt_domain')
-    .flatMap((r) => (r.instances ?? []).map((i) => String(i.attributes?.name ?? '')));
+    .flatMap((r) => (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')));
   const hasNetwork = resources.some((r) => r.type === 'libvirt_network');
   const view = probe(lab);
   const inLibvirt = view ? view.all.filter((d) => wanted.includes(d)) : inState;

@@ -153,7 +153,7 @@ export function contextFromEnv(env: NodeJS.ProcessEnv): LabOverrides | undefined
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new LabConfigError('CDKTF_CONTEXT_JSON', `lab is ${JSON.stringify(lab)}, not a mapping of lab fields`);
   }
-  return parsed as LabOverrides;
+  return parsed;
 }
 
 /** Defaults < lab file < context < env, then validated. */
