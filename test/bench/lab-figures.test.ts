@@ -9,7 +9,7 @@ import {
   verifyPhases,
 } from '../../bench/lab-figures';
 
-const deploy = fs.readFileSync(path.join(__dirname, '../fixtures/bench/deploy-excerpt.log'), 'utf8');
+const deploy = fs.readFileSync(path.join(__dirname, '../fixtures/bench/deploy-excerpt.txt'), 'utf8');
 
 describe('bench:lab figures from a real e2e deploy log', () => {
   it('times each Ansible task by the profile_tasks stamp that follows it', () => {
