@@ -111,7 +111,7 @@ function judgePath(
   ];
   const stateById = new Map(state.map((c) => [c.id, c]));
   const used = new Set<number>();
-  const verdicts = requests.map((r) => judgeRequest(spec, r, t, caps, stateById, state, used, skew));
+  const verdicts = requests.map((r) => judgeRequest(spec, r, t, round.snapshots, caps, stateById, state, used, skew));
   const distribution = spec.balanced ? distributionOf(verdicts, spec.targets(t, t.nodes[0])) : undefined;
   const stateBad = state.filter((c) => isBroken(c.status));
   const firstBad = verdicts.find((v) => v.firstBroken);
@@ -182,6 +182,7 @@ function judgeRequest(
   spec: PathSpec,
   r: RequestRecord,
   t: Topology,
+  snapshots: RoundData['snapshots'],
   caps: Caps,
   stateById: ReadonlyMap<string, StateCheck>,
   state: readonly StateCheck[],
@@ -266,7 +267,13 @@ function judgeRequest(
     hops,
     ok,
     ...(broken
-      ? { firstBroken: { hop: broken.id, title: broken.title, causes: causesFor(broken, hops, state, t) } }
+      ? {
+          firstBroken: {
+            hop: broken.id,
+            title: broken.title,
+            causes: causesFor({ hop: broken, topology: t, snapshots, state, entry, task }),
+          },
+        }
       : {}),
     notes,
   };
