@@ -99,6 +99,14 @@ function stoppedFinding(c: CauseContext): Finding {
   return notFound(`processes: ${rows.map((r) => `${r[2]} ${r[1]}`).join(', ') || 'none'}`);
 }
 
+/** The packet itself shows it: a field-by-field difference at this hop. */
+function diffFinding(c: CauseContext, re: RegExp): Finding {
+  const d = c.hop.diffs.filter((x) => re.test(x));
+  return d.length
+    ? confirmed(`on the wire at ${c.hop.id}: ${d.join('; ')}`)
+    : notFound(`no ${re.source} difference at ${c.hop.id}`);
+}
+
 function vxlanInput(c: CauseContext, from: NodeInfo, to: NodeInfo | undefined): Finding {
   if (!to) return unchecked('serving node not in the topology');
   return walkFinding(snapOf(c, to.name)?.host.iptablesSave, `${to.name} host`, 'filter', 'INPUT', {
@@ -188,6 +196,18 @@ const RULES: readonly CauseRule[] = [
     hop: /^8-|^9-/,
     text: (c) => `vxlan0 on ${c.entry.name} uses another VNI or UDP port than the ingress network`,
     check: (c) => fromCheck(c, checkId.vxlanLink(c.entry.name)),
+  },
+  {
+    hop: /^R?9-/,
+    text: () =>
+      'VNI mismatch: the ingress network was recreated on one node only (docker network rm/create ingress); the peer drops foreign VNIs',
+    check: (c) => diffFinding(c, /VNI/),
+  },
+  {
+    hop: /^R?9-/,
+    text: () =>
+      'data-path-port differs between nodes (set with --data-path-port at swarm init); every node must use the same',
+    check: (c) => diffFinding(c, /VXLAN dport/),
   },
   {
     hop: /^9-serving|^10-/,
