@@ -91,7 +91,7 @@ function compare(n: number): string {
   return rows.map(([k, f]) => `${k.padEnd(w)}  ${runs.map((h) => f(h).padEnd(22)).join('')}`).join('\n');
 }
 
-async function main(): Promise<number> {
+function main(): number {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {
@@ -136,4 +136,4 @@ async function main(): Promise<number> {
   return figures.ok ? EXIT.ok : EXIT.fail;
 }
 
-if (require.main === module) runMain('bench:lab', main);
+if (require.main === module) runMain('bench:lab', () => Promise.resolve().then(main));

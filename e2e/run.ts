@@ -271,7 +271,7 @@ export function leftovers(lab: Lab, netns: string): string[] {
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
@@ -526,7 +526,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.cleanOnly) {
-    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) as never });
+    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) });
     hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });

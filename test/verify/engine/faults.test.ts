@@ -104,7 +104,7 @@ describe.each([
           : /request data/.test(hop.expected)
             ? 'request'
             : 'response'
-    ) as PacketExpect['match'];
+    );
     const vx = hop.expected.startsWith('VXLAN');
     const v = await evaluate(withPcaps({ [file]: segment(r, match, vx) }));
     const got = v.requests.find((x) => x.index === r.index) as RequestVerdict;
