@@ -56,6 +56,11 @@ function walkFinding(text: string | undefined, where: string, table: string, cha
   return w.verdict === 'DROP' || w.verdict === 'REJECT' ? confirmed(words) : notFound(words);
 }
 
+/** The task namespace's filter chain walked for a packet. */
+function taskWalk(c: CauseContext, chain: 'INPUT' | 'OUTPUT', p: WalkPacket): Finding {
+  return walkFinding(taskSnap(c)?.iptablesSave, `task ${c.task.containerId.slice(0, 12)}`, 'filter', chain, p);
+}
+
 function neighFinding(c: CauseContext): Finding {
   const text = snapOf(c, c.entry.name)?.sbox.neigh;
   if (text === undefined) return unchecked('no `ip neigh` of ingress_sbox in the snapshot');
@@ -238,7 +243,7 @@ const RULES: readonly CauseRule[] = [
     hop: /^R11-|^13-/,
     text: (c) => `the task's filter INPUT drops tcp ${c.topology.service.targetPort}`,
     check: (c) =>
-      walkFinding(taskSnap(c)?.iptablesSave, `task ${c.task.containerId.slice(0, 12)}`, 'filter', 'INPUT', {
+      taskWalk(c, 'INPUT', {
         proto: 'tcp',
         src: c.entry.sboxIngressIp,
         dst: c.task.ingressIp,
@@ -257,7 +262,7 @@ const RULES: readonly CauseRule[] = [
     hop: /^R13-serving-task/,
     text: (c) => `the task's filter OUTPUT drops its answers from port ${c.topology.service.targetPort}`,
     check: (c) =>
-      walkFinding(taskSnap(c)?.iptablesSave, `task ${c.task.containerId.slice(0, 12)}`, 'filter', 'OUTPUT', {
+      taskWalk(c, 'OUTPUT', {
         proto: 'tcp',
         src: c.task.ingressIp,
         dst: c.entry.sboxIngressIp,

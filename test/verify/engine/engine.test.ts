@@ -474,18 +474,15 @@ describe('round robin', () => {
     sandboxKey: '',
   }));
   const served = (...ips: number[]) =>
-    ips.map(
-      (n, i) =>
-        ({
-          path: 'ingress',
-          index: i,
-          entryNode: 'n0',
-          hops: [],
-          ok: true,
-          notes: [],
-          servedTask: `10.0.0.${n}`,
-        }),
-    );
+    ips.map((n, i) => ({
+      path: 'ingress',
+      index: i,
+      entryNode: 'n0',
+      hops: [],
+      ok: true,
+      notes: [],
+      servedTask: `10.0.0.${n}`,
+    }));
   test.each([
     [[20, 21, 10, 20, 21, 10], true],
     [[20, 21, 10], true],

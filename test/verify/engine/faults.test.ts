@@ -96,15 +96,13 @@ describe.each([
     expect(original).toBeDefined();
     const spec = hop.point!;
     // The hop's own segment at its point, in its own encapsulation only.
-    const match = (
-      /SYN-ACK/.test(hop.expected)
-        ? 'synack'
-        : /^.*SYN seq/.test(hop.expected)
-          ? 'syn'
-          : /request data/.test(hop.expected)
-            ? 'request'
-            : 'response'
-    );
+    const match = /SYN-ACK/.test(hop.expected)
+      ? 'synack'
+      : /^.*SYN seq/.test(hop.expected)
+        ? 'syn'
+        : /request data/.test(hop.expected)
+          ? 'request'
+          : 'response';
     const vx = hop.expected.startsWith('VXLAN');
     const v = await evaluate(withPcaps({ [file]: segment(r, match, vx) }));
     const got = v.requests.find((x) => x.index === r.index) as RequestVerdict;
