@@ -144,37 +144,61 @@ export interface DiscoveryResult {
 export async function discover(pool: SshPool, props: DiscoverProps): Promise<DiscoveryResult> {
   const nsDirOf = (node: string): string =>
     typeof props.netnsDir === 'function' ? props.netnsDir(node) : (props.netnsDir ?? '/var/run/docker/netns');
-  const log = props.log;
-  const facts = await pool.all(
-    props.nodes.map((n) => n.name),
+  const names = props.nodes.map((n) => n.name);
+  const facts = await pool.all(names, (name) =>
+    gatherNode(
+      pool,
+      props.nodes.find((n) => n.name === name)!,
+      nsDirOf(name),
+      props.log,
+    ),
+  );
+  const svc = await readService(pool, facts, names, props.service);
+  const perNode = await pool.all(
+    facts.map((f) => f.name),
     (name) =>
-      gatherNode(
+      discoverNode(
         pool,
-        props.nodes.find((n) => n.name === name)!,
+        facts.find((x) => x.name === name)!,
+        svc,
         nsDirOf(name),
-        log,
+        props,
       ),
   );
-  const names = props.nodes.map((n) => n.name);
+  return assemble(props, svc, perNode);
+}
 
+/** What the manager says about the swarm and the service. */
+interface ServiceFacts {
+  readonly manager: NodeFacts;
+  readonly swarmNodes: ReturnType<typeof parseNodeLs>;
+  readonly svc: ReturnType<typeof parseServiceInspect>;
+  readonly vip: string;
+  readonly port: { readonly publishedPort: number; readonly targetPort: number };
+}
+
+async function readService(
+  pool: SshPool,
+  facts: readonly NodeFacts[],
+  names: readonly string[],
+  service: string,
+): Promise<ServiceFacts> {
   const manager = facts.find((f) => f.controlAvailable);
   if (!manager)
     throw new DiscoveryError(names.join(','), 'swarm', 'no node is a swarm manager; run the Ansible provisioning');
   const [nodeLs, svcJson] = await Promise.all([
     pool.exec(manager.name, 'docker node ls').then((r) => r.stdout),
-    pool.exec(manager.name, `docker service inspect ${shQuote(props.service)}`, { check: false }),
+    pool.exec(manager.name, `docker service inspect ${shQuote(service)}`, { check: false }),
   ]);
   if (svcJson.code !== 0) {
     throw new DiscoveryError(
       manager.name,
       'service',
-      `service "${props.service}" not found (${svcJson.stderr.trim()}); deploy it (ansible/site.yml) or pass --service`,
+      `service "${service}" not found (${svcJson.stderr.trim()}); deploy it (ansible/site.yml) or pass --service`,
     );
   }
-  const swarmNodes = parseNodeLs(nodeLs);
   const svc = parseServiceInspect(svcJson.stdout);
-  const ingressId = manager.ingress.id;
-  const vip = svc.vips.find((v) => v.networkId === ingressId)?.ip;
+  const vip = svc.vips.find((v) => v.networkId === manager.ingress.id)?.ip;
   if (!vip)
     throw new DiscoveryError(
       manager.name,
@@ -184,160 +208,172 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
   const port = svc.ports.find((p) => p.publishMode === 'ingress' && p.protocol === 'tcp');
   if (!port)
     throw new DiscoveryError(manager.name, 'service', `service ${svc.name} publishes no TCP port in ingress mode`);
+  return { manager, swarmNodes: parseNodeLs(nodeLs), svc, vip, port };
+}
 
-  const nodes: NodeInfo[] = [];
-  const tasks: TaskInfo[] = [];
-  const taskIfaces: Record<string, string> = {};
-  let dataPathPort: number | undefined;
-  await pool.all(
-    facts.map((f) => f.name),
-    async (name) => {
-      const f = facts.find((x) => x.name === name)!;
-      const netnsDir = nsDirOf(name);
-      const nsList = pickDockerNetns(f.netnsListing, ingressId, netnsDir);
-      if (!nsList.sbox)
-        throw new DiscoveryError(
-          name,
-          'namespaces',
-          `no ingress_sbox in ${netnsDir}; the node has no ingress endpoint yet (a service must publish a port)`,
-        );
-      if (!nsList.overlay)
-        throw new DiscoveryError(name, 'namespaces', `no overlay namespace *-${ingressId.slice(0, 10)} in ${netnsDir}`);
-      const sboxEp = sboxEndpoint(f.ingress);
-      const sboxGw = sboxEndpoint(f.gwbridge);
-      if (!sboxEp || !sboxGw)
-        throw new DiscoveryError(
-          name,
-          'ingress-sbox',
-          'docker network inspect shows no ingress-sbox endpoint on ingress/docker_gwbridge',
-        );
-      const local = taskEndpoints(f.ingress, props.service);
-      const [sboxAddr, ovAddr, ovLinks, sandboxes] = await Promise.all([
-        pool.exec(name, inNs(nsList.sbox, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-        pool.exec(name, inNs(nsList.overlay, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-        pool.exec(name, inNs(nsList.overlay, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
-        local.length
-          ? pool
-              .exec(
-                name,
-                `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
-              )
-              .then((r) => r.stdout)
-          : Promise.resolve(''),
-      ]);
-      const nic = ifaceWithAddress(f.hostAddrs, f.ip);
-      if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
-      const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
-      const sboxGwIf = ifaceInSubnet(sboxAddr, f.gwbridge.subnet);
-      const bridge = ifaceWithAddress(ovAddr, f.ingress.gateway);
-      const vni = manager.ingress.vnis[0];
-      const vx = ovLinks.find((l) => l.vni === vni) ?? ovLinks[0];
-      if (!sboxIngress || !sboxGwIf)
-        throw new DiscoveryError(
-          name,
-          'ingress_sbox',
-          `no interface in ${f.ingress.subnet} / ${f.gwbridge.subnet} inside ${nsList.sbox}`,
-        );
-      if (!bridge || !vx)
-        throw new DiscoveryError(
-          name,
-          'overlay namespace',
-          `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`,
-        );
-      dataPathPort ??= vx.dstport;
-      const sandboxOf = new Map(
-        sandboxes
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => l.trim().split(/\s+/) as [string, string]),
-      );
-      for (const t of local) {
-        const key = sandboxOf.get(t.containerId);
-        if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
-        tasks.push({
-          id: t.taskId,
-          slot: t.slot,
-          node: name,
-          containerId: t.containerId,
-          ingressIp: t.ip,
-          ingressMac: t.mac,
-          sandboxKey: key,
-        });
-      }
-      await Promise.all(
-        local.map(async (t) => {
-          const addrs = parseIpAddr(
-            (await pool.exec(name, inNs(sandboxOf.get(t.containerId)!, 'ip -o addr show'))).stdout,
-          );
-          const itf = ifaceWithAddress(addrs, t.ip);
-          if (!itf)
-            throw new DiscoveryError(
-              name,
-              'task',
-              `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
-            );
-          taskIfaces[t.containerId] = itf.ifname;
-          const i = tasks.findIndex((x) => x.containerId === t.containerId);
-          tasks[i] = { ...tasks[i], ingressIface: itf.ifname };
-        }),
-      );
-      const row = swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);
-      nodes.push({
-        name,
-        ip: f.ip,
-        nic: nic.ifname,
-        engineVersion: f.engineVersion,
-        swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
-        leader: row?.managerStatus === 'Leader',
-        sboxIngressIp: sboxEp.ip,
-        sboxIngressMac: sboxEp.mac,
-        sboxGwbridgeIp: sboxGw.ip,
-        gwbridgeGateway: f.gwbridge.gateway,
-        ns: { sbox: nsList.sbox, overlay: nsList.overlay },
-        ifaces: {
-          sboxIngress: sboxIngress.ifname,
-          sboxGwbridge: sboxGwIf.ifname,
-          overlayVxlan: vx.ifname,
-          overlayBridge: bridge.ifname,
-        },
-      });
-      log?.(
-        name,
-        'discover',
-        `sbox ${sboxEp.ip} (${sboxIngress.ifname}) / ${sboxGw.ip} (${sboxGwIf.ifname}), overlay ${vx.ifname} vni ${vx.vni}, ${local.length} task(s)`,
-      );
-    },
+interface NodeDiscovery {
+  readonly node: NodeInfo;
+  readonly tasks: readonly TaskInfo[];
+  readonly dataPathPort: number;
+}
+
+/** One node: its namespaces, the interfaces in them (by subnet/address), its tasks and their ingress interface. */
+async function discoverNode(
+  pool: SshPool,
+  f: NodeFacts,
+  s: ServiceFacts,
+  netnsDir: string,
+  props: DiscoverProps,
+): Promise<NodeDiscovery> {
+  const name = f.name;
+  const ingressId = s.manager.ingress.id;
+  const nsList = pickDockerNetns(f.netnsListing, ingressId, netnsDir);
+  if (!nsList.sbox)
+    throw new DiscoveryError(
+      name,
+      'namespaces',
+      `no ingress_sbox in ${netnsDir}; the node has no ingress endpoint yet (a service must publish a port)`,
+    );
+  if (!nsList.overlay)
+    throw new DiscoveryError(name, 'namespaces', `no overlay namespace *-${ingressId.slice(0, 10)} in ${netnsDir}`);
+  const sboxEp = sboxEndpoint(f.ingress);
+  const sboxGw = sboxEndpoint(f.gwbridge);
+  if (!sboxEp || !sboxGw)
+    throw new DiscoveryError(
+      name,
+      'ingress-sbox',
+      'docker network inspect shows no ingress-sbox endpoint on ingress/docker_gwbridge',
+    );
+  const local = taskEndpoints(f.ingress, props.service);
+  const [sboxAddr, ovAddr, ovLinks, sandboxes] = await Promise.all([
+    pool.exec(name, inNs(nsList.sbox, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
+    pool.exec(name, inNs(nsList.overlay, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
+    pool.exec(name, inNs(nsList.overlay, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
+    local.length
+      ? pool
+          .exec(
+            name,
+            `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
+          )
+          .then((r) => r.stdout)
+      : Promise.resolve(''),
+  ]);
+  const nic = ifaceWithAddress(f.hostAddrs, f.ip);
+  if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
+  const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
+  const sboxGwIf = ifaceInSubnet(sboxAddr, f.gwbridge.subnet);
+  const bridge = ifaceWithAddress(ovAddr, f.ingress.gateway);
+  const vni = s.manager.ingress.vnis[0];
+  const vx = ovLinks.find((l) => l.vni === vni) ?? ovLinks[0];
+  if (!sboxIngress || !sboxGwIf)
+    throw new DiscoveryError(
+      name,
+      'ingress_sbox',
+      `no interface in ${f.ingress.subnet} / ${f.gwbridge.subnet} inside ${nsList.sbox}`,
+    );
+  if (!bridge || !vx)
+    throw new DiscoveryError(
+      name,
+      'overlay namespace',
+      `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`,
+    );
+  const sandboxOf = new Map(
+    sandboxes
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/) as [string, string]),
   );
+  const tasks = await Promise.all(
+    local.map(async (t): Promise<TaskInfo> => {
+      const key = sandboxOf.get(t.containerId);
+      if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
+      // The task's interface on ingress is found by its address: eth0 in the seed, eth2 when ingress attaches last.
+      const addrs = parseIpAddr((await pool.exec(name, inNs(key, 'ip -o addr show'))).stdout);
+      const itf = ifaceWithAddress(addrs, t.ip);
+      if (!itf)
+        throw new DiscoveryError(
+          name,
+          'task',
+          `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
+        );
+      return {
+        id: t.taskId,
+        slot: t.slot,
+        node: name,
+        containerId: t.containerId,
+        ingressIp: t.ip,
+        ingressMac: t.mac,
+        sandboxKey: key,
+        ingressIface: itf.ifname,
+      };
+    }),
+  );
+  const row = s.swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);
+  props.log?.(
+    name,
+    'discover',
+    `sbox ${sboxEp.ip} (${sboxIngress.ifname}) / ${sboxGw.ip} (${sboxGwIf.ifname}), overlay ${vx.ifname} vni ${vx.vni}, ${local.length} task(s)`,
+  );
+  return {
+    dataPathPort: vx.dstport,
+    tasks,
+    node: {
+      name,
+      ip: f.ip,
+      nic: nic.ifname,
+      engineVersion: f.engineVersion,
+      swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
+      leader: row?.managerStatus === 'Leader',
+      sboxIngressIp: sboxEp.ip,
+      sboxIngressMac: sboxEp.mac,
+      sboxGwbridgeIp: sboxGw.ip,
+      gwbridgeGateway: f.gwbridge.gateway,
+      ns: { sbox: nsList.sbox, overlay: nsList.overlay },
+      ifaces: {
+        sboxIngress: sboxIngress.ifname,
+        sboxGwbridge: sboxGwIf.ifname,
+        overlayVxlan: vx.ifname,
+        overlayBridge: bridge.ifname,
+      },
+    },
+  };
+}
+
+/** The typed topology from the per-node findings, in the lab's node order. */
+function assemble(props: DiscoverProps, s: ServiceFacts, perNode: readonly NodeDiscovery[]): DiscoveryResult {
+  const names = props.nodes.map((n) => n.name);
+  const tasks = perNode.flatMap((p) => p.tasks);
   if (!tasks.length)
     throw new DiscoveryError(
       names.join(','),
       'tasks',
-      `service ${svc.name} has no running task on the ingress network`,
+      `service ${s.svc.name} has no running task on the ingress network`,
     );
-  if (svc.replicas !== undefined && tasks.length < svc.replicas) {
-    log?.('*', 'discover', `warning: ${tasks.length} of ${svc.replicas} tasks found on the lab nodes`);
-  }
+  if (s.svc.replicas !== undefined && tasks.length < s.svc.replicas)
+    props.log?.('*', 'discover', `warning: ${tasks.length} of ${s.svc.replicas} tasks found on the lab nodes`);
   const order = (n: string): number => names.indexOf(n);
+  const m = s.manager.ingress;
   const topology: Topology = {
     discoveredAt: new Date().toISOString(),
     client: { ip: props.clientIp },
-    nodes: nodes.sort((a, b) => order(a.name) - order(b.name)),
+    nodes: perNode.map((p) => p.node).sort((a, b) => order(a.name) - order(b.name)),
     ingress: {
-      id: ingressId,
-      subnet: manager.ingress.subnet,
-      gateway: manager.ingress.gateway,
-      vni: manager.ingress.vnis[0],
-      dataPathPort: dataPathPort ?? 4789,
-      peers: manager.ingress.peers.map((p) => p.ip),
+      id: m.id,
+      subnet: m.subnet,
+      gateway: m.gateway,
+      vni: m.vnis[0],
+      dataPathPort: perNode[0]?.dataPathPort ?? 4789,
+      peers: m.peers.map((p) => p.ip),
     },
     service: {
-      name: svc.name,
-      id: svc.id,
-      publishedPort: port.publishedPort,
-      targetPort: port.targetPort,
-      vip,
-      tasks: tasks.sort((a, b) => a.slot - b.slot),
+      name: s.svc.name,
+      id: s.svc.id,
+      publishedPort: s.port.publishedPort,
+      targetPort: s.port.targetPort,
+      vip: s.vip,
+      tasks: [...tasks].sort((a, b) => a.slot - b.slot),
     },
   };
+  const taskIfaces = Object.fromEntries(tasks.map((t) => [t.containerId, t.ingressIface as string]));
   return { topology, taskIfaces };
 }

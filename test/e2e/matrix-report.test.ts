@@ -247,7 +247,7 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
     expect(broken[0]).toMatch(
       /9 9-entry-host-vxlan-out wrong \(request 0; entry centos7-10 -> task on centos7-18 \(remote\); at centos7-10\/host\/enp0s5\): expected VXLAN 10\.211\.55\.10 -> 10\.211\.55\.18:4789 VNI 4096 carrying .*; seen VNI 4097, expected 4096 — /,
     );
-    expect(r.text).toMatch(/ {6}likely: VNI mismatch/);
+    expect(r.text).toMatch(/ {6}confirmed: VNI mismatch/);
     expect(r.text).toContain(
       '  ✗ debiansid-docker28: failed in deploy: cdktf deploy exited 1: libvirt_domain.centos7-18: sshd did not answer within 180 s',
     );

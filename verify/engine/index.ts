@@ -112,7 +112,7 @@ function judgePath(
   ];
   const stateById = new Map(state.map((c) => [c.id, c]));
   const used = new Set<number>();
-  const verdicts = requests.map((r) => judgeRequest(spec, r, t, caps, stateById, state, used, skew));
+  const verdicts = requests.map((r) => judgeRequest(spec, r, t, round.snapshots, caps, stateById, state, used, skew));
   const distribution = spec.balanced ? distributionOf(verdicts, spec.targets(t, t.nodes[0])) : undefined;
   const stateBad = state.filter((c) => isBroken(c.status));
   const firstBad = verdicts.find((v) => v.firstBroken);
@@ -183,6 +183,7 @@ function judgeRequest(
   spec: PathSpec,
   r: RequestRecord,
   t: Topology,
+  snapshots: RoundData['snapshots'],
   caps: Caps,
   stateById: ReadonlyMap<string, StateCheck>,
   state: readonly StateCheck[],
@@ -267,7 +268,13 @@ function judgeRequest(
     hops,
     ok,
     ...(broken
-      ? { firstBroken: { hop: broken.id, title: broken.title, causes: causesFor(broken, hops, state, t) } }
+      ? {
+          firstBroken: {
+            hop: broken.id,
+            title: broken.title,
+            causes: causesFor({ hop: broken, topology: t, snapshots, state, entry, task }),
+          },
+        }
       : {}),
     notes,
   };

@@ -1,5 +1,5 @@
 /** What the engine decides: per hop, per request, per state check, per path, per round. */
-import type { Direction, HopKind, HopNs, HopPhase, NodeRole, PathVariant, ResolvedPoint } from '../paths/types';
+import type { HopIdentity, PathVariant } from '../paths/types';
 
 export type { Direction, HopKind, HopNs, HopPhase, NodeRole, PathVariant, ResolvedPoint } from '../paths/types';
 
@@ -49,21 +49,8 @@ export interface Observation {
   readonly line: string;
 }
 
-export interface HopVerdict {
-  /** Stable id, e.g. `9-entry-host-vxlan-out`; the same across rounds. */
-  readonly id: string;
-  /** Step number in shared/docs/packet-path.md (`R` prefix for replies). */
-  readonly step: string;
-  readonly title: string;
-  /** One plain sentence from the path spec. */
-  readonly explanation: string;
-  readonly kind: HopKind;
-  readonly phase: HopPhase;
-  readonly direction: Direction;
-  readonly role: NodeRole;
-  readonly ns: HopNs;
-  readonly point?: ResolvedPoint;
-  readonly optional: boolean;
+/** A judged hop: the spec's identity fields (id, step, title, explanation, kind, phase, direction, role, ns, optional, point) plus the verdict. */
+export interface HopVerdict extends HopIdentity {
   readonly status: HopStatus;
   readonly expected: string;
   readonly seen: string;

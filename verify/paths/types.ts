@@ -128,3 +128,9 @@ export interface PathSpec {
   /** Every state check the resolved hops may name, with typed facts. */
   stateChecks(props: PathStateProps): readonly StateCheck[];
 }
+
+/** What a judged hop keeps of its spec (engine/types.ts `HopVerdict` extends it). */
+export type HopIdentity = Pick<
+  HopSpec,
+  'id' | 'step' | 'title' | 'explanation' | 'kind' | 'phase' | 'direction' | 'role' | 'ns' | 'optional' | 'point'
+>;

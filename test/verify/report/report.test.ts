@@ -55,7 +55,7 @@ test('terminal view: hop table with ticks, served node per request, verdict', ()
   expect(b).toMatch(/^swarm-lab verify: FAIL/);
   expect(b).toMatch(/✗ wrong\s+VXLAN 10\.211\.55\.10 -> 10\.211\.55\.18:4789 .* VNI 4097, expected 4096/);
   expect(b).toMatch(/first broken hop: 9-entry-host-vxlan-out/);
-  expect(b).toMatch(/likely: VNI mismatch/);
+  expect(b).toMatch(/confirmed: VNI mismatch.*on the wire at 9-entry-host-vxlan-out: VNI 4097, expected 4096/);
   expect(fs.readFileSync(good.files.terminal, 'utf8')).toContain('PASS');
 });
 
