@@ -47,7 +47,7 @@ function contextOverrides(app: App): LabOverrides | undefined {
   if (typeof ctx !== 'object' || Array.isArray(ctx)) {
     throw new LabConfigError('context lab', `${JSON.stringify(ctx)} is not a mapping of lab fields`);
   }
-  return ctx as LabOverrides;
+  return ctx;
 }
 
 function main(): void {

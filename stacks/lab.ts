@@ -73,7 +73,7 @@ export function mergeLab(base: Lab, o: LabOverrides | undefined): Lab {
     const cur = (base as unknown as Record<string, unknown>)[k];
     out[k] =
       cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
-        ? { ...(cur as object), ...(v as object) }
+        ? { ...cur, ...(v as object) }
         : v;
   }
   const lab = out as unknown as Lab;
@@ -98,7 +98,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): LabOverrides {
     for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
     at[keys[keys.length - 1]] = value;
   }
-  return o as LabOverrides;
+  return o;
 }
 
 export function readLabFile(file: string): LabOverrides {
@@ -153,7 +153,7 @@ export function contextFromEnv(env: NodeJS.ProcessEnv): LabOverrides | undefined
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new LabConfigError('CDKTF_CONTEXT_JSON', `lab is ${JSON.stringify(lab)}, not a mapping of lab fields`);
   }
-  return parsed as LabOverrides;
+  return parsed;
 }
 
 /** Defaults < lab file < context < env, then validated. */

@@ -11,6 +11,7 @@ import { EXIT, SwarmLabError } from '../../lib/exit';
 import { resolveLab, type Lab, type LabOverrides } from '../../stacks/lab';
 import { acquireLabLock } from '../../stacks/lab-lock';
 import { checkClash, register } from '../../stacks/lab-registry';
+import { checkRemoteLibvirt } from '../../stacks/preflight';
 import { labStatus, requireState, type LibvirtView } from '../../stacks/lab-state';
 import { REPO_ROOT } from './helpers';
 
@@ -159,7 +160,7 @@ describe('the per-lab lock', () => {
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     expect(thrown(() => acquireLabLock('swarm-lab', d, 'npm run verify')).line()).toContain(
       `npm run lab (pid ${child.pid})`,
     );
@@ -320,7 +321,6 @@ describe('commands through their scripts', () => {
 });
 
 describe('remote libvirt preflight (qemu+ssh), on disk only', () => {
-  const { checkRemoteLibvirt } = require('../../stacks/preflight') as typeof import('../../stacks/preflight');
   const remote = (uri: string) => resolveLab({ context: { libvirtUri: uri }, env: {} });
   const saved = process.env.SSH_AUTH_SOCK;
   beforeEach(() => delete process.env.SSH_AUTH_SOCK);
