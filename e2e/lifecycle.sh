@@ -6,7 +6,7 @@
 #                then deploy (must converge: state running) and destroy (nothing left), then e2e:clean.
 # Usage: e2e/lifecycle.sh parallel|interrupt <suffix> [flavour]   (prints what each command printed)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 5
 what=$1 suffix=$2 flavour=${3:-debian12-docker20}
 short=$(sed -e 's/^debian/d/' -e 's/-docker/k/' <<<"$flavour")
 lab="e2e-$short-$suffix"
@@ -65,7 +65,7 @@ interrupt)
   kill -KILL -- "-$pgid"
   sleep 2
   echo "== processes of $lab left after the kill (tofu, cdktf, provider):" >>"$out/interrupted.txt"
-  ps -eo pid,pgid,args | grep -E 'tofu|cdktf|terraform-provider' | grep -v grep >>"$out/interrupted.txt"
+  pgrep -a -f 'tofu|cdktf|terraform-provider' >>"$out/interrupted.txt"
   wait "$first"
   echo "interrupted e2e exit $?" >>"$out/interrupted.txt"
   /work/bin/lab-slot bash -c "
