@@ -6,7 +6,7 @@
 #                then deploy (must converge: state running) and destroy (nothing left), then e2e:clean.
 # Usage: e2e/lifecycle.sh parallel|interrupt <suffix> [flavour]   (prints what each command printed)
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 5
+cd "$(dirname "$0")/.." || exit 1
 what=$1 suffix=$2 flavour=${3:-debian12-docker20}
 short=$(sed -e 's/^debian/d/' -e 's/-docker/k/' <<<"$flavour")
 lab="e2e-$short-$suffix"

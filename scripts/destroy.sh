@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}" FORCE_COLOR=0 SWARM_LAB_PROVISION=0
-# shellcheck disable=SC2016 # expanded by the inner bash
+# shellcheck disable=SC2016 # the inner bash expands TF_LOCK_ARGS after sourcing tf-env.sh
 exec node -r ts-node/register/transpile-only scripts/lab-run.ts destroy -- bash -c '
   set -euo pipefail
   source scripts/tf-env.sh

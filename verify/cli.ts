@@ -310,10 +310,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return code;
   } catch (e) {
-    process.stderr.write(errorLine(e) + '\n');
-    if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
     // An early failure leaves no empty report dir behind.
     if (outDir && fs.existsSync(outDir) && !fs.readdirSync(outDir).length) fs.rmdirSync(outDir);
+    if (e instanceof SwarmLabError) {
+      process.stderr.write(`verify: ${e.line()}\n`);
+      if (opts.debug) process.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(errorLine(e) + '\n');
+    if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
     if (e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError)) return 130;
     const cause = e instanceof RoundStepError ? e.cause : e;
     if (cause instanceof SwarmLabError) return cause.exitCode;
