@@ -12,7 +12,7 @@ import { EXIT, runMain, SwarmLabError } from '../lib/exit';
 import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import { acquireLabLock } from '../stacks/lab-lock';
 import { checkClash, register, unregister } from '../stacks/lab-registry';
-import { labStatus, requireState, stateResources, type LabCommand } from '../stacks/lab-state';
+import { domainsIn, labStatus, requireState, stateResources, type LabCommand } from '../stacks/lab-state';
 import { domainName } from '../stacks/names';
 import { checkLibvirtSocket, checkRemoteLibvirt } from '../stacks/preflight';
 
@@ -20,13 +20,7 @@ const COMMANDS: readonly LabCommand[] = ['lab', 'destroy', 'provision', 'synth']
 
 /** Domains of the lab that libvirt has but state does not: left by a deploy killed mid-way. */
 function removeOrphanDomains(lab: Lab, stateFile: string, say: (l: string) => void): void {
-  const inState = new Set(
-    stateResources(stateFile)
-      .filter((r) => r.type === 'libvirt_domain')
-      .flatMap((r) =>
-        (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')),
-      ),
-  );
+  const inState = new Set(domainsIn(stateResources(stateFile)));
   const s = labStatus(lab);
   for (const d of s.domains.filter((x) => !inState.has(x) && lab.nodes.some((n) => domainName(lab, n) === x))) {
     say(`removing domain ${d}: created by an interrupted deploy, not in state`);

@@ -73,14 +73,20 @@ export function stateResources(file: string): TfResource[] {
   }
 }
 
+/** Names of the libvirt domains a state records. */
+export function domainsIn(resources: readonly TfResource[]): string[] {
+  return resources
+    .filter((r) => r.type === 'libvirt_domain')
+    .flatMap((r) => (r.instances ?? []).map((i) => i.attributes?.name))
+    .filter((n): n is string => typeof n === 'string');
+}
+
 export function labStatus(lab: Lab, root = process.cwd(), probe: LibvirtProbe = virshProbe): LabStatus {
   const p = labPaths(lab, root);
   const stateFile = `${p.dir}/terraform.tfstate`;
   const resources = stateResources(stateFile);
   const wanted = lab.nodes.map((n) => domainName(lab, n));
-  const inState = resources
-    .filter((r) => r.type === 'libvirt_domain')
-    .flatMap((r) => (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')));
+  const inState = domainsIn(resources);
   const hasNetwork = resources.some((r) => r.type === 'libvirt_network');
   const view = probe(lab);
   const inLibvirt = view ? view.all.filter((d) => wanted.includes(d)) : inState;
