@@ -435,7 +435,9 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     if (keep) {
       log(
         'destroy',
-        `kept (${o.keep ? '--keep' : '--keep-on-failure'}): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
+        `kept (${o.keep ? '--keep' : '--keep-on-failure'}): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; ` +
+          `verify again with 'ip netns exec ${host?.netns ?? `swl-${lab.name}`} env SWARM_LAB_FILE=${labFile} node -r ts-node/register/transpile-only verify/cli.ts' (from ${ROOT}); ` +
+          `clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
       );
     } else {
       try {
