@@ -6,9 +6,9 @@
  *   node -r ts-node/register/transpile-only e2e/junit-annotate.ts <junit.xml>... [--summary report.md]...
  */
 import * as fs from 'fs';
-import { parseArgs } from 'node:util';
 import { parse } from 'junit2json';
 import type { TestSuites } from 'junit2json';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, SwarmLabError, runMain } from '../lib/exit';
 
 // Workflow-command escaping (actions/toolkit core/command.ts): data escapes %, CR, LF; properties also : and ,.
@@ -37,20 +37,20 @@ export async function annotations(xml: string, label: string): Promise<string[]>
   return out;
 }
 
+const CLI = {
+  usage: 'node -r ts-node/register/transpile-only e2e/junit-annotate.ts',
+  summary: 'GitHub annotations from JUnit XML: ::error per failed testcase, ::notice with the counts.',
+  positionals: '<junit.xml>...',
+  options: {
+    summary: { type: 'string', multiple: true, value: 'file.md', help: 'markdown appended to $GITHUB_STEP_SUMMARY' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
 async function main(argv = process.argv.slice(2)): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { summary: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new SwarmLabError(EXIT.usage, (e as Error).message, { fix: 'see --help' });
-  }
-  if (args.values.help || !args.positionals.length) {
-    process.stdout.write('usage: junit-annotate.ts <junit.xml>... [--summary file.md]...\n');
-    return args.values.help ? EXIT.ok : EXIT.usage;
+  const args = parseCli(CLI, argv);
+  if (args.help || !args.positionals.length) {
+    process.stdout.write(args.text);
+    return args.help ? EXIT.ok : EXIT.usage;
   }
   const read = (f: string): string => {
     try {
