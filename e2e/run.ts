@@ -172,11 +172,16 @@ function killGroup(pid: number): void {
   }, 15000).unref();
 }
 
-function toolchainEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  const file = path.join(ROOT, '.toolchain', 'env.sh');
-  for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm))
-    env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+/** scripts/lab-run.ts: the gate every lab-changing command passes. */
+const LAB_RUN = [process.execPath, '-r', 'ts-node/register/transpile-only', 'scripts/lab-run.ts'];
+
+/** .toolchain/env.sh as env, plus no telemetry or checkpoint lookups (main.ts refuses to synth without). */
+export function toolchainEnv(
+  text = fs.readFileSync(path.join(ROOT, '.toolchain', 'env.sh'), 'utf8'),
+): Record<string, string> {
+  const env: Record<string, string> = { CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1' };
+  for (const m of text.matchAll(/^export (\w+)=(?:"([^"]*)"|(\S*))$/gm))
+    env[m[1]] = (m[2] ?? m[3]).replace('$PATH', process.env.PATH ?? '');
   return env;
 }
 
@@ -365,7 +370,8 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       await step(
         'deploy',
         'ip',
-        inNs(['npx', 'cdktf', 'deploy', '--auto-approve', '--skip-provider-lock', lab.name]),
+        // Through the lab gate (state, clash, per-lab lock), like npm run lab.
+        inNs([...LAB_RUN, 'lab', '--', 'npx', 'cdktf', 'deploy', '--auto-approve', '--skip-provider-lock', lab.name]),
         env,
         3600,
         'the lab is destroyed next; rerun with --keep-on-failure to inspect it (virsh console, .cache/host/<lab>/log)',
@@ -459,6 +465,9 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
                   'netns',
                   'exec',
                   host.netns,
+                  ...LAB_RUN,
+                  'destroy',
+                  '--',
                   'npx',
                   'cdktf',
                   'destroy',

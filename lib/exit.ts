@@ -19,6 +19,18 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** What each code means to a user, for the README's table (tools/gen-lab-docs.ts writes it). */
+export const EXIT_MEANING: Readonly<Record<keyof typeof EXIT, string>> = {
+  ok: 'done: the path is proven, the command did what it says (also: destroy of a lab with nothing deployed)',
+  fail: 'a verdict: a hop, a state check or an intent check is missing or wrong',
+  inconclusive: 'could not judge: not enough captured, the service still converging, a node unreachable mid-round',
+  usage:
+    'usage or configuration: a bad flag, a bad lab value or unknown key, a lab that would clash with another deployed lab, a private key others can read',
+  state:
+    'the lab is in the wrong state for the command (not synthesized, synthesized but not deployed, partly deployed, not running) or busy with another command',
+  env: 'the environment failed: a missing tool, image or libvirtd socket, remote libvirt without key or known_hosts, cdktf run without the toolchain env',
+};
+
 export interface SwarmLabErrorContext {
   /** Node, field, hop or lab the message is about. */
   readonly subject?: string;

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Destroy the lab deployed by `npm run lab` (same lab resolution: SWARM_LAB_FILE, SWARM_LAB_* env).
+# scripts/lab-run.ts gates it: a lab with nothing deployed is left as it is (one line, exit 0: no
+# toolchain, no keys, no seed ISOs, no KVM probe); a busy lab is refused; the lock is held throughout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=tf-env.sh
-source scripts/tf-env.sh
 export CI="${CI:-1}" FORCE_COLOR=0 SWARM_LAB_PROVISION=0
-npx cdktf destroy --auto-approve "${TF_LOCK_ARGS[@]}"
+# shellcheck disable=SC2016 # the inner bash expands TF_LOCK_ARGS after sourcing tf-env.sh
+exec node -r ts-node/register/transpile-only scripts/lab-run.ts destroy -- bash -c '
+  set -euo pipefail
+  source scripts/tf-env.sh
+  exec npx cdktf destroy --auto-approve "${TF_LOCK_ARGS[@]}"'

@@ -15,11 +15,8 @@ step "toolchain (OpenTofu + libvirt provider, cached; or SWARM_LAB_SYSTEM_TF=1)"
 # shellcheck source=tf-env.sh
 source scripts/tf-env.sh
 export CI="${CI:-1}" FORCE_COLOR=0
-# shellcheck disable=SC2016 # JavaScript, with its own template literals
-node -r ts-node/register/transpile-only -e '
-  try { require("./stacks/preflight").checkLibvirtSocket(require("./stacks/lab").resolveLab()); }
-  catch (e) { console.error(`swarm-lab: ${e.message}`); process.exit(1); }'
 step "deploy (cdktf deploy: network, volumes, domains, then Ansible)"
-npx cdktf deploy --auto-approve "${TF_LOCK_ARGS[@]}"
+# lab-run: state, clash with other labs, libvirt preflight, the per-lab lock (scripts/lab-run.ts).
+node -r ts-node/register/transpile-only scripts/lab-run.ts lab -- npx cdktf deploy --auto-approve "${TF_LOCK_ARGS[@]}"
 step "verify (discovery, captures, engine, reports)"
 npm run -s verify -- "$@"

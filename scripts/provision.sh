@@ -13,16 +13,12 @@ inventory=${SWARM_LAB_INVENTORY:-}
 if [[ -z $inventory ]]; then
   if ! inventory=$(cd "$root" && node_modules/.bin/ts-node --transpile-only scripts/lab-path.ts inventory); then
     echo "provision: cannot resolve the lab (error above); fix the lab settings or set SWARM_LAB_INVENTORY" >&2
-    exit 2
+    exit 3
   fi
-fi
-if [[ ! -f $inventory ]]; then
-  echo "provision: no inventory at $inventory; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_INVENTORY" >&2
-  exit 2
 fi
 if ! command -v ansible-playbook >/dev/null; then
   echo "provision: ansible-playbook not found; install Debian's ansible (bash scripts/deps-debian.sh)" >&2
-  exit 127
+  exit 5
 fi
 
 export ANSIBLE_CONFIG="$root/ansible/ansible.cfg"
@@ -31,4 +27,14 @@ if [[ -n ${SWARM_LAB_NETNS:-} && $(ip netns identify $$ 2>/dev/null || true) != 
   cmd=(ip netns exec "$SWARM_LAB_NETNS" "${cmd[@]}")
 fi
 echo "provision: ${cmd[*]}" >&2
-exec "${cmd[@]}"
+# A named inventory, or a run that touches no host (--syntax-check, --list-*): no lab state to check.
+if [[ -n ${SWARM_LAB_INVENTORY:-} || " $* " =~ \ --(syntax-check|list-tasks|list-hosts|list-tags)\  ]]; then
+  if [[ ! -f $inventory ]]; then
+    echo "provision: no inventory at $inventory; deploy the lab first (npm run lab writes it) or set SWARM_LAB_INVENTORY" >&2
+    exit 4
+  fi
+  exec "${cmd[@]}"
+fi
+# The lab's own inventory: gate on its state (running) and hold its lock while the playbook runs.
+cd "$root"
+exec node_modules/.bin/ts-node --transpile-only scripts/lab-run.ts provision -- "${cmd[@]}"

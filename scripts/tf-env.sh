@@ -2,6 +2,9 @@
 # Sourced by the job scripts: Terraform/OpenTofu for cdktf. The project-local OpenTofu and
 # provider mirror (built by tools/toolchain.sh), or tofu/terraform from PATH with
 # SWARM_LAB_SYSTEM_TF=1. Sets TF_LOCK_ARGS for cdktf deploy/destroy.
+# No network lookups the user did not ask for: cdktf's telemetry and tofu/terraform's checkpoint off,
+# whichever toolchain runs (main.ts refuses to synth without it).
+export CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1
 TF_LOCK_ARGS=()
 if [ "${SWARM_LAB_SYSTEM_TF:-0}" = 1 ]; then
   command -v tofu >/dev/null || command -v terraform >/dev/null ||

@@ -126,16 +126,41 @@ export function readLabFile(file: string): LabOverrides {
 export interface ResolveOptions {
   /** Path of a lab file (JSON/YAML); default: env SWARM_LAB_FILE. */
   readonly file?: string;
-  /** Overrides from cdktf context (`lab` key). */
+  /** Overrides from cdktf context (`lab` key); default: the `lab` key of env CDKTF_CONTEXT_JSON. */
   readonly context?: LabOverrides;
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The `lab` key of CDKTF_CONTEXT_JSON, the cdktf context every command sees (cdktf-cli passes it to
+ * the app unchanged as long as cdktf.json has no `context` of its own).
+ */
+export function contextFromEnv(env: NodeJS.ProcessEnv): LabOverrides | undefined {
+  const text = env.CDKTF_CONTEXT_JSON;
+  if (!text) return undefined;
+  let ctx: unknown;
+  try {
+    ctx = JSON.parse(text);
+  } catch (e) {
+    throw new LabConfigError('CDKTF_CONTEXT_JSON', `not valid JSON: ${(e as Error).message}`);
+  }
+  if (!ctx || typeof ctx !== 'object' || Array.isArray(ctx)) {
+    throw new LabConfigError('CDKTF_CONTEXT_JSON', `${text} is not a JSON object like {"lab":{...}}`);
+  }
+  const lab = (ctx as Record<string, unknown>).lab;
+  if (lab === undefined) return undefined;
+  const parsed = typeof lab === 'string' ? (JSON.parse(lab) as unknown) : lab;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new LabConfigError('CDKTF_CONTEXT_JSON', `lab is ${JSON.stringify(lab)}, not a mapping of lab fields`);
+  }
+  return parsed;
 }
 
 /** Defaults < lab file < context < env, then validated. */
 export function resolveLab(opts: ResolveOptions = {}): Lab {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.SWARM_LAB_FILE;
-  const layers = [file ? readLabFile(file) : undefined, opts.context, envOverrides(env)];
+  const layers = [file ? readLabFile(file) : undefined, opts.context ?? contextFromEnv(env), envOverrides(env)];
   let lab = DEFAULT_LAB;
   for (const layer of layers) lab = mergeLab(lab, layer);
   // An image with exactly one Docker (baked in) decides the version unless one was set explicitly.

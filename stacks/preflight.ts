@@ -3,7 +3,9 @@
  * local image files exist, and the tools deploy needs are on PATH (xsltproc: the libvirt
  * provider runs it for `xml { xslt }`; an ISO tool for the seed ISOs).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { EXIT, SwarmLabError } from '../lib/exit';
 import { serviceImageTarball } from './inventory';
@@ -65,6 +67,45 @@ export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs
       EXIT.env,
       `libvirtUri ${lab.libvirtUri}: no libvirtd socket at ${socket}; start libvirtd (systemctl start libvirtd, or e2e/host/up.sh for a private one) or set SWARM_LAB_LIBVIRT_URI`,
     );
+  }
+}
+
+/**
+ * A qemu+ssh:// URI: the SSH key and the host's known_hosts entry libvirt's ssh will need, checked on
+ * disk (no connection) so the fix comes in one line before the provider prints a whole plan.
+ */
+export function checkRemoteLibvirt(lab: Lab, home = os.homedir(), run = spawnSync): void {
+  let url: URL;
+  try {
+    url = new URL(lab.libvirtUri);
+  } catch {
+    return;
+  }
+  if (url.protocol !== 'qemu+ssh:') return;
+  const q = url.searchParams;
+  const host = url.hostname;
+  const who = `${url.username ? `${url.username}@` : ''}${host}`;
+  const subject = `libvirtUri ${lab.libvirtUri}`;
+  const keyfile = q.get('keyfile');
+  const keys = keyfile ? [keyfile] : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => path.join(home, '.ssh', k));
+  if (!keys.some((k) => fs.existsSync(k)) && !process.env.SSH_AUTH_SOCK) {
+    throw new SwarmLabError(EXIT.env, `${subject}: no SSH key for ${who} (${keys.join(', ')}; no ssh-agent)`, {
+      subject,
+      fix: keyfile
+        ? `point keyfile= at an existing private key`
+        : `ssh-keygen -t ed25519 && ssh-copy-id ${who}, or add ?keyfile=/path/to/key`,
+    });
+  }
+  if (q.get('no_verify') === '1') return;
+  const knownHosts = q.get('known_hosts') ?? path.join(home, '.ssh', 'known_hosts');
+  const entry = url.port && url.port !== '22' ? `[${host}]:${url.port}` : host;
+  const found =
+    fs.existsSync(knownHosts) && run('ssh-keygen', ['-F', entry, '-f', knownHosts], { encoding: 'utf8' }).status === 0;
+  if (!found) {
+    throw new SwarmLabError(EXIT.env, `${subject}: ${entry} is not in ${knownHosts}`, {
+      subject,
+      fix: `ssh ${url.port ? `-p ${url.port} ` : ''}${who} true once and check the host key fingerprint, or add ?known_hosts=/path`,
+    });
   }
 }
 

@@ -10,8 +10,10 @@
 import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
+import { EXIT, SwarmLabError } from '../lib/exit';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
-import { SwarmLabError } from '../lib/exit';
+import { acquireLabLock, type HeldLock } from '../stacks/lab-lock';
+import { requireState } from '../stacks/lab-state';
 import { loadLabPins } from './hostkeys';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
@@ -144,7 +146,8 @@ export function errorLine(e: unknown, step?: string): string {
   const err = e instanceof RoundStepError ? e.cause : (e as Error);
   const s = e instanceof RoundStepError ? e.step : step;
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
-  if (err instanceof LabConfigError || err instanceof UsageError) return `verify: ${err.message}`;
+  if (err instanceof SwarmLabError) return `verify: ${err.line()}`;
+  if (err instanceof UsageError) return `verify: ${err.message}`;
   const others = (err as { others?: Error[] }).others;
   const more = others?.length
     ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
@@ -162,8 +165,17 @@ function timestamp(d = new Date()): string {
 export function readUserKey(lab: Lab): string {
   const p = labPaths(lab);
   try {
+    const mode = fs.statSync(p.userKey).mode & 0o777;
+    // ssh refuses such a key ("UNPROTECTED PRIVATE KEY FILE"); so do we, with the fix.
+    if (mode & 0o077) {
+      throw new LabConfigError(
+        'labDir',
+        `private key ${p.userKey} has mode 0${mode.toString(8)}; others can read it. fix: chmod 600 ${p.userKey}`,
+      );
+    }
     return fs.readFileSync(p.userKey, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof LabConfigError) throw e;
     throw new LabConfigError(
       'labDir',
       `no SSH key at ${p.userKey}; deploy the lab first (cdktf deploy writes it) or set SWARM_LAB_DIR`,
@@ -202,7 +214,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     opts = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${errorLine(e)}\n${USAGE}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (opts.help) {
     process.stdout.write(USAGE + '\n');
@@ -213,12 +225,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Every in-flight command listens on the signal (dozens at once across nodes), each removed when done.
   setMaxListeners(256, controller.signal);
   let pool: SshPool | undefined;
+  let lock: HeldLock | undefined;
+  let outDir: string | undefined;
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
     // Until the lab file names its paths, a lab enables `ingress` (DEFAULT_PATHS).
     const { selectPaths, DEFAULT_PATHS } = await import('./paths/index');
     const selected = selectPaths(opts.paths ?? DEFAULT_PATHS);
     const paths = labPaths(lab);
+    // Seconds, not a 180 s SSH retry: a lab that is not deployed or not running is one line (exit 4).
+    // SWARM_LAB_VERIFY_ANY_STATE=1 skips it for labs this machine did not deploy (state elsewhere).
+    if (process.env.SWARM_LAB_VERIFY_ANY_STATE !== '1') requireState('verify', lab);
+    const privateKey = readUserKey(lab);
     const pins = loadLabPins(paths.knownHosts, paths.hostKeys, lab.nodes);
     if (!pins.size && !opts.insecureAcceptAnyHostKey) {
       throw new LabConfigError(
@@ -226,8 +244,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         `no pinned host keys in ${paths.knownHosts} or ${paths.hostKeys}/<node>/; deploy the lab first, or pass --insecure-accept-any-host-key for hosts you own`,
       );
     }
-    const outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
+    if (process.env.SWARM_LAB_VERIFY_ANY_STATE !== '1') lock = acquireLabLock(lab.name, paths.dir, 'npm run verify');
+    outDir = path.resolve(opts.out ?? path.join(paths.reports, timestamp()));
     fs.mkdirSync(outDir, { recursive: true });
+    const out = outDir;
     const user = opts.user ?? imageOf(lab).sshUser;
     log(
       '*',
@@ -239,7 +259,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       lab.nodes.map((n) => ({ node: n.name, host: n.ip })),
       {
         user,
-        privateKey: readUserKey(lab),
+        privateKey,
         pins,
         insecureAcceptAnyHostKey: opts.insecureAcceptAnyHostKey,
         connectTimeoutMs: opts.connectTimeoutS * 1000,
@@ -263,18 +283,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           requests: opts.requests,
           paths: selected,
           sbox: opts.sbox,
-          outDir,
+          outDir: out,
           signal: controller.signal,
           log,
         });
         if (controller.signal.aborted) throw new AbortError('verify');
-        writeRoundFiles(outDir, round, transcript);
+        writeRoundFiles(out, round, transcript);
         const t0 = Date.now();
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');
         const { writeReports, renderTerminal } = await import('./report/index');
         const verdict = await evaluate(round, { paths: selected });
-        const files = await writeReports(verdict, round, outDir);
+        const files = await writeReports(verdict, round, out);
         for (const p of verdict.paths)
           log(
             '*',
@@ -290,15 +310,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return code;
   } catch (e) {
+    // An early failure leaves no empty report dir behind.
+    if (outDir && fs.existsSync(outDir) && !fs.readdirSync(outDir).length) fs.rmdirSync(outDir);
     if (e instanceof SwarmLabError) {
       process.stderr.write(`verify: ${e.line()}\n`);
+      if (opts.debug) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }
     process.stderr.write(errorLine(e) + '\n');
     if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
-    return e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError) ? 130 : 2;
+    if (e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError)) return 130;
+    const cause = e instanceof RoundStepError ? e.cause : e;
+    if (cause instanceof SwarmLabError) return cause.exitCode;
+    if (cause instanceof UsageError) return EXIT.usage;
+    return EXIT.inconclusive;
   } finally {
     await pool?.close();
+    lock?.release();
   }
 }
 

@@ -27,14 +27,14 @@ function provision(args: string[], env: Record<string, string>, cwd = tmp): { st
 
 test('without a deployed lab it says where it looked and what to run', () => {
   const r = provision(['--syntax-check'], { SWARM_LAB_DIR: path.join(tmp, 'nothing-here') });
-  expect(r.status).toBe(2);
+  expect(r.status).toBe(4);
   expect(r.out).toContain(`no inventory at ${path.join(tmp, 'nothing-here', 'inventory.yml')}`);
   expect(r.out).toMatch(/deploy the lab first/);
 });
 
 test('a bad lab setting is reported, not papered over', () => {
   const r = provision(['--syntax-check'], { SWARM_LAB_IMAGE: 'no-such-image' });
-  expect(r.status).toBe(2);
+  expect(r.status).toBe(3);
   expect(r.out).toMatch(/unknown image "no-such-image"/);
 });
 
@@ -49,6 +49,16 @@ test('finds the lab inventory through SWARM_LAB_DIR and runs site.yml with ansib
   // Roles resolve through ansible.cfg's roles_path although the cwd is elsewhere.
   expect(r.out).toMatch(/swarm : Initialise the swarm on the first manager/);
   expect(r.out).toMatch(/service : Check the published port answers on every node/);
+});
+
+test('a real run against a lab that was never deployed is refused in one line naming the state, exit 4', () => {
+  const dir = path.join(tmp, 'never-deployed');
+  const r = provision([], { SWARM_LAB_DIR: dir, SWARM_LAB_LIBVIRT_URI: 'test:///default' });
+  expect(r.status).toBe(4);
+  expect(r.out.trim().split('\n').pop()).toBe(
+    `swarm-lab provision: lab swarm-lab is not synthesized (no ${dir}/id_ed25519); fix: deploy it first: npm run lab`,
+  );
+  expect(fs.existsSync(dir)).toBe(false);
 });
 
 test('SWARM_LAB_INVENTORY names an inventory directly; extra args reach ansible-playbook', () => {

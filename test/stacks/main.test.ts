@@ -10,7 +10,7 @@ import { REPO_ROOT } from './helpers';
 function runApp(env: NodeJS.ProcessEnv, outdir: string) {
   return spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1', ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -23,9 +23,9 @@ describe('main.ts (the cdktf app)', () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test('a bad lab value is one line on stderr and exit 1, no stack trace', () => {
+  test('a bad lab value is one line on stderr and exit 3, no stack trace', () => {
     const r = runApp({ SWARM_LAB_REPLICAS: '0', SWARM_LAB_DIR: path.join(tmp, 'lab') }, path.join(tmp, 'out'));
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(r.stderr).toBe('swarm-lab: lab config: service.replicas: 0 is out of range; allowed integer 1-100\n');
   });
 
@@ -42,6 +42,65 @@ describe('main.ts (the cdktf app)', () => {
     expect(tf.terraform.backend.local.path).toBe(path.join(tmp, 'lab2', 'terraform.tfstate'));
     expect(Object.keys(tf.resource.libvirt_domain)).toHaveLength(3);
   });
+});
+
+describe('cdktf context and the toolchain env', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-ctx-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('without CHECKPOINT_DISABLE=1 (plain npx cdktf synth) the app stops with one line, exit 5', () => {
+    const r = runApp(
+      { CHECKPOINT_DISABLE: '', TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc', SWARM_LAB_DIR: path.join(tmp, 'l0') },
+      path.join(tmp, 'o0'),
+    );
+    expect(r.status).toBe(5);
+    expect(r.stderr).toBe(
+      "swarm-lab: cdktf ran without the project's toolchain env (CHECKPOINT_DISABLE is not 1, so cdktf looked up its telemetry host; TF_CLI_CONFIG_FILE=/nonexistent/.terraformrc does not exist (the CLI configuration warnings)); fix: npm run synth (or npm run lab / npm run destroy), or source .toolchain/env.sh before npx cdktf\n",
+    );
+    expect(fs.existsSync(path.join(tmp, 'l0'))).toBe(false);
+  });
+
+  test('CDKTF_CONTEXT_JSON with a misspelt key or bad JSON is one line, exit 3', () => {
+    const bad = runApp(
+      { CDKTF_CONTEXT_JSON: '{"lab":{"service":{"replica":5}}}', SWARM_LAB_DIR: path.join(tmp, 'l1') },
+      path.join(tmp, 'o1'),
+    );
+    expect([bad.status, bad.stderr]).toEqual([
+      3,
+      'swarm-lab: lab config: service.replica: unknown key; did you mean service.replicas?\n',
+    ]);
+    const lab = () => resolveLab({ env: { CDKTF_CONTEXT_JSON: '{bad' } });
+    expect(lab).toThrow(
+      "lab config: CDKTF_CONTEXT_JSON: not valid JSON: Expected property name or '}' in JSON at position 1",
+    );
+  });
+
+  test('cdktf.json has no context of its own (cdktf-cli would replace CDKTF_CONTEXT_JSON with it)', () => {
+    expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdktf.json'), 'utf8'))).not.toHaveProperty('context');
+  });
+
+  test('real cdktf synth (npm run synth) applies CDKTF_CONTEXT_JSON', () => {
+    const out = path.join(tmp, 'o2');
+    const r = spawnSync('bash', ['scripts/synth.sh', '--output', out], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        CDKTF_CONTEXT_JSON: JSON.stringify({ lab: { name: 'ctx-lab', service: { replicas: 5 } } }),
+        SWARM_LAB_DIR: path.join(tmp, 'l2'),
+        SWARM_LAB_DOMAIN_TYPE: 'qemu',
+      },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(r.stderr).not.toMatch(/CLI configuration|checkpoint-api/);
+    expect(r.status).toBe(0);
+    const tf = fs.readFileSync(path.join(out, 'stacks', 'ctx-lab', 'cdk.tf.json'), 'utf8');
+    expect(tf).toContain('ctx-lab-centos7-10');
+    expect(tf).toContain('\\"replicas\\":5');
+  }, 300_000);
 });
 
 describe('preflight', () => {

@@ -1,0 +1,90 @@
+/**
+ * The gate every lab-changing command passes (scripts/lab.sh, destroy.sh, synth.sh, provision.sh,
+ * e2e): resolve the lab, check its state for the command, refuse a clash with another deployed lab,
+ * take the per-lab lock, then run the command and release the lock when it ends.
+ *   ts-node scripts/lab-run.ts <lab|destroy|provision|synth> -- <command> [args...]
+ * Wrong state, busy or clash: one line `swarm-lab <command>: ...` and lib/exit.ts's code. A lock left
+ * by a killed command is taken over with a line saying what was interrupted; `lab` then removes
+ * libvirt domains the interrupted deploy created but never recorded in state, so the deploy converges.
+ */
+import { spawn, spawnSync } from 'child_process';
+import { EXIT, runMain, SwarmLabError } from '../lib/exit';
+import { labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { acquireLabLock } from '../stacks/lab-lock';
+import { checkClash, register, unregister } from '../stacks/lab-registry';
+import { labStatus, requireState, stateResources, type LabCommand } from '../stacks/lab-state';
+import { domainName } from '../stacks/names';
+import { checkLibvirtSocket, checkRemoteLibvirt } from '../stacks/preflight';
+
+const COMMANDS: readonly LabCommand[] = ['lab', 'destroy', 'provision', 'synth'];
+
+/** Domains of the lab that libvirt has but state does not: left by a deploy killed mid-way. */
+function removeOrphanDomains(lab: Lab, stateFile: string, say: (l: string) => void): void {
+  const inState = new Set(
+    stateResources(stateFile)
+      .filter((r) => r.type === 'libvirt_domain')
+      .flatMap((r) =>
+        (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')),
+      ),
+  );
+  const s = labStatus(lab);
+  for (const d of s.domains.filter((x) => !inState.has(x) && lab.nodes.some((n) => domainName(lab, n) === x))) {
+    say(`removing domain ${d}: created by an interrupted deploy, not in state`);
+    const virsh = (...a: string[]) =>
+      spawnSync('virsh', ['-q', '-c', lab.libvirtUri, ...a], { encoding: 'utf8', timeout: 30_000 });
+    virsh('destroy', d);
+    const r = virsh('undefine', d);
+    if (r.status !== 0)
+      throw new SwarmLabError(EXIT.env, `virsh undefine ${d} failed: ${(r.stderr || r.stdout).trim()}`, {
+        fix: `virsh -c ${lab.libvirtUri} undefine ${d}`,
+      });
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const sep = argv.indexOf('--');
+  const command = argv[0] as LabCommand;
+  const child = sep >= 0 ? argv.slice(sep + 1) : [];
+  if (!COMMANDS.includes(command) || !child.length)
+    throw new SwarmLabError(EXIT.usage, `usage: lab-run <${COMMANDS.join('|')}> -- <command> [args...]`);
+  const say = (l: string) => process.stderr.write(`swarm-lab ${command}: ${l}\n`);
+  const lab = resolveLab();
+  const dir = labPaths(lab).dir;
+  // Read-only checks first: a command refused here changes nothing on disk or in libvirt.
+  const before = requireState(command, lab);
+  if (before.nothing) {
+    say(`lab ${lab.name} is ${before.state} (${before.detail}); nothing to destroy`);
+    return EXIT.ok;
+  }
+  if (command === 'lab' || command === 'synth') checkClash(lab);
+  if (command === 'lab' || command === 'destroy') {
+    checkLibvirtSocket(lab);
+    checkRemoteLibvirt(lab);
+  }
+  const lock = acquireLabLock(lab.name, dir, `npm run ${command}`);
+  try {
+    if (lock.interrupted) {
+      const h = lock.interrupted;
+      say(`the previous ${h.command} (pid ${h.pid}, since ${h.since}) was interrupted; converging from its state`);
+    }
+    const now = requireState(command, lab);
+    say(`lab ${lab.name} is ${now.state} (${now.detail})`);
+    if (command === 'lab') {
+      removeOrphanDomains(lab, now.stateFile, say);
+      register(lab);
+    }
+    const code = await new Promise<number>((resolve, reject) => {
+      const p = spawn(child[0], child.slice(1), { stdio: 'inherit' });
+      const forward = (sig: NodeJS.Signals) => p.kill(sig);
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
+      p.on('error', (e) => reject(new SwarmLabError(EXIT.env, `${child[0]}: ${e.message}`)));
+      p.on('exit', (c, sig) => resolve(c ?? (sig ? 128 + 15 : EXIT.env)));
+    });
+    if (command === 'destroy' && code === 0) unregister(lab);
+    return code;
+  } finally {
+    lock.release();
+  }
+}
+
+runMain(process.argv[2] ?? 'lab-run', () => main(process.argv.slice(2)));
