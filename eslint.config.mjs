@@ -16,6 +16,7 @@ export default tseslint.config(
   {
     ignores: [
       '.gen/**',
+      '.gen-cdktn/**',
       'test/fixtures/**',
       'node_modules/**',
       'cdktf.out/**',

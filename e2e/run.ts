@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
 import { IMAGE_NAMES, type ImageName } from './images';
 import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
@@ -42,45 +43,51 @@ export class PhaseError extends Error {
   }
 }
 
-export function parseArgs(argv: readonly string[]): RunOptions {
-  let flavour = 'debian12-docker20';
-  let out = '';
-  let requests = 6;
-  let keepOnFailure = false;
-  let keep = false;
-  let cleanOnly = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (!v || v.startsWith('--')) throw new PhaseError('args', `${a} needs a value`);
-      return v;
-    };
-    if (a === '--flavour') flavour = val();
-    else if (a === '--out') out = val();
-    else if (a === '--requests') requests = Number(val());
-    else if (a === '--keep-on-failure') keepOnFailure = true;
-    else if (a === '--keep') keep = true;
-    else if (a === '--clean') cleanOnly = true;
-    else
-      throw new PhaseError(
-        'args',
-        `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--keep] [--clean]`,
-      );
+export const RUN_CLI = {
+  usage: 'npm run e2e --',
+  summary:
+    'The real lab on this machine: toolchain, images, host, deploy, second playbook run, verify, destroy.\n' +
+    'Exit 0 only when every phase passed. SWARM_LAB_E2E_SUFFIX=<a-z0-9> names a second lab of a flavour.',
+  options: {
+    flavour: {
+      type: 'string',
+      value: 'name',
+      default: 'debian12-docker20',
+      help: `Docker flavour: ${FLAVOURS.join(', ')}`,
+    },
+    out: { type: 'string', value: 'dir', help: 'result directory (default .cache/e2e/<stamp>-<flavour>)' },
+    requests: { type: 'string', value: 'n', default: '6', help: 'verify requests, 1-100' },
+    'keep-on-failure': { type: 'boolean', help: 'leave a failed lab up for inspection' },
+    keep: { type: 'boolean', help: 'leave the lab up whatever the outcome (tear down with e2e:clean)' },
+    clean: { type: 'boolean', help: 'only tear down what an earlier run of this flavour left' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+/** Parses the e2e arguments; `help` set means print RUN_CLI's help and exit 0. */
+export function parseArgs(argv: readonly string[]): RunOptions & { help?: string } {
+  let a;
+  try {
+    a = parseCli(RUN_CLI, argv);
+  } catch (e) {
+    throw new PhaseError('args', (e as Error).message);
   }
+  const v = a.values;
+  const flavour = v.flavour;
   if (!(FLAVOURS as readonly string[]).includes(flavour)) {
     throw new PhaseError('args', `--flavour ${flavour} is unknown; use one of ${FLAVOURS.join(', ')}`);
   }
+  const requests = Number(v.requests);
   if (!Number.isInteger(requests) || requests < 1 || requests > 100)
     throw new PhaseError('args', '--requests needs an integer 1-100');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
     flavour,
-    out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)),
+    out: path.resolve(v.out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)),
     requests,
-    keepOnFailure,
-    keep,
-    cleanOnly,
+    keepOnFailure: v['keep-on-failure'] === true,
+    keep: v.keep === true,
+    cleanOnly: v.clean === true,
+    ...(a.help ? { help: a.text } : {}),
   };
 }
 
@@ -516,12 +523,16 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
 }
 
 async function main(): Promise<number> {
-  let o: RunOptions;
+  let o: ReturnType<typeof parseArgs>;
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`e2e: ${(e as Error).message}\n`);
     return 2;
+  }
+  if (o.help) {
+    process.stdout.write(o.help);
+    return 0;
   }
   const onSignal = (sig: string): void => {
     if (interrupted) return;

@@ -2,6 +2,7 @@
 # Build the pinned IaC toolchain from source through the Go module proxy and cache it in
 # .toolchain/ (gitignored):
 #   .toolchain/bin/tofu                                   OpenTofu ${TOFU_VERSION}
+#   .toolchain/bin/actionlint                             actionlint ${ACTIONLINT_VERSION} (workflow lint)
 #   .toolchain/plugins/registry.terraform.io/dmacvicar/libvirt/${LIBVIRT_VERSION}/linux_amd64/...
 #                                                         the libvirt provider (filesystem mirror)
 #   .toolchain/tofurc                                     CLI config (use via TF_CLI_CONFIG_FILE)
@@ -10,24 +11,26 @@
 # Why from source: this project must work without the Terraform/OpenTofu registries or GitHub
 # downloads; only the Go module proxy is reachable. Both go.mod files carry `replace`
 # directives, so `go install pkg@version` refuses them: we `go mod download` the module and
-# `go build` inside a writable copy instead.
+# `go build` inside a writable copy instead. actionlint has none, so it is a plain `go install`.
 #
 # Idempotent: a stamp per component records what was built; a run with matching stamps and
 # binaries does nothing. Concurrent runs serialise on a lock file.
 #
 # Usage: tools/toolchain.sh [--print-env]
 #   --print-env   after ensuring the toolchain, print the `export` lines of env.sh
-# Env: TOFU_VERSION, LIBVIRT_PROVIDER_VERSION override the pins (tests use the pins).
+# Env: TOFU_VERSION, LIBVIRT_PROVIDER_VERSION, ACTIONLINT_VERSION override the pins (tests use the pins).
 set -euo pipefail
 
 TOFU_VERSION="${TOFU_VERSION:-1.10.10}"
 LIBVIRT_VERSION="${LIBVIRT_PROVIDER_VERSION:-0.8.3}"
+ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-1.7.12}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TC="$ROOT/.toolchain"
 PLUGIN_DIR="$TC/plugins/registry.terraform.io/dmacvicar/libvirt/$LIBVIRT_VERSION/linux_amd64"
 PROVIDER_BIN="$PLUGIN_DIR/terraform-provider-libvirt_v$LIBVIRT_VERSION"
 TOFU_BIN="$TC/bin/tofu"
+ACTIONLINT_BIN="$TC/bin/actionlint"
 
 log() { printf 'toolchain: %s\n' "$*" >&2; }
 die() { printf 'toolchain: error: %s\n' "$*" >&2; exit 1; }
@@ -104,6 +107,24 @@ build_provider() {
   echo "libvirt_provider_build_seconds=$(( $(date +%s) - t0 ))" >>"$TC/build-times.txt"
 }
 
+build_actionlint() {
+  local want
+  want="actionlint v$ACTIONLINT_VERSION $(go env GOOS)_$(go env GOARCH)"
+  if stamp_ok actionlint "$want" "$ACTIONLINT_BIN"; then log "actionlint v$ACTIONLINT_VERSION present (cached)"; return; fi
+  local t0
+  t0=$(date +%s)
+  log "building github.com/rhysd/actionlint v$ACTIONLINT_VERSION"
+  # The module version lands in the build info, which `actionlint -version` prints.
+  GOBIN="$TC/bin" $NICE go install -trimpath -ldflags "-s -w" \
+    "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" ||
+    die "go install of actionlint v$ACTIONLINT_VERSION failed (is the Go proxy reachable? GOPROXY=$(go env GOPROXY))"
+  "$ACTIONLINT_BIN" -version | head -1 | grep -qx "v$ACTIONLINT_VERSION" ||
+    die "built actionlint reports $("$ACTIONLINT_BIN" -version | head -1), expected v$ACTIONLINT_VERSION"
+  echo "$want" >"$TC/stamps/actionlint"
+  log "actionlint v$ACTIONLINT_VERSION built in $(( $(date +%s) - t0 )) s"
+  echo "actionlint_build_seconds=$(( $(date +%s) - t0 ))" >>"$TC/build-times.txt"
+}
+
 write_config() {
   # Only the libvirt provider comes from the mirror; terraform_data is built into tofu, so no
   # registry is ever needed. `direct` stays for users who add registry providers themselves.
@@ -133,6 +154,7 @@ EOF
 
 build_tofu
 build_provider
+build_actionlint
 write_config
-log "ready: $TOFU_BIN, provider mirror $TC/plugins, TF_CLI_CONFIG_FILE=$TC/tofurc"
+log "ready: $TOFU_BIN, $ACTIONLINT_BIN, provider mirror $TC/plugins, TF_CLI_CONFIG_FILE=$TC/tofurc"
 if [ "${1:-}" = "--print-env" ]; then cat "$TC/env.sh"; fi
