@@ -17,6 +17,15 @@ export type DomainType = 'kvm' | 'qemu' | 'auto';
 export type NetworkMode = 'isolated' | 'nat';
 export type FirewallMode = 'off' | 'open-ports';
 
+/**
+ * Packet paths a lab enables (shared/docs/packet-path.md): verify proves each one and Ansible
+ * deploys what a path needs (the client service for every path that starts inside a task).
+ */
+export const PATH_NAMES = ['ingress', 'service-vip', 'task-to-task', 'dns', 'egress'] as const;
+export type PathName = (typeof PATH_NAMES)[number];
+/** Paths whose traffic starts inside a client task on the user overlay. */
+export const CLIENT_PATHS: readonly PathName[] = ['service-vip', 'task-to-task', 'dns', 'egress'];
+
 export interface LabNode {
   /** Hostname and libvirt domain suffix, e.g. `centos7-10`. */
   readonly name: string;
@@ -82,6 +91,8 @@ export interface Lab {
   readonly dataPathPort: number;
   readonly firewall: FirewallMode;
   readonly service: ServiceSpec;
+  /** Paths verify proves (default: all); the client service is deployed when one needs it. */
+  readonly paths: readonly PathName[];
   /** libvirt storage pool for volumes. */
   readonly pool: string;
   /** Directory for per-lab private material (keys, inventory); never in state. */
@@ -149,6 +160,7 @@ export const DEFAULT_LAB: Lab = {
     overlayNetwork: 'ol_network',
     overlaySubnet: '10.10.0.0/24',
   },
+  paths: PATH_NAMES,
   pool: 'default',
   labDir: '.lab/swarm-lab',
 };
@@ -215,6 +227,22 @@ function checkInt(field: string, v: unknown, min: number, max: number): void {
   if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
     throw new LabConfigError(field, `${JSON.stringify(v)} is out of range; allowed integer ${min}-${max}`);
   }
+}
+
+function checkPaths(v: unknown): void {
+  const allowed = `allowed: ${PATH_NAMES.join(', ')}`;
+  if (!Array.isArray(v) || v.length === 0)
+    throw new LabConfigError('paths', `${JSON.stringify(v)} must be a non-empty list; ${allowed}`);
+  v.forEach((p, i) => {
+    if (!(PATH_NAMES as readonly unknown[]).includes(p))
+      throw new LabConfigError(`paths[${i}]`, `${JSON.stringify(p)} is not a path; ${allowed}`);
+    if (v.indexOf(p) !== i) throw new LabConfigError(`paths[${i}]`, `"${p}" is listed twice`);
+  });
+}
+
+/** Whether the lab needs the client service (a path that starts inside a task). */
+export function needsClient(lab: Pick<Lab, 'paths'>): boolean {
+  return lab.paths.some((p) => CLIENT_PATHS.includes(p));
 }
 
 /** Validate a fully merged lab; throws `LabConfigError` on the first bad field. */
@@ -290,6 +318,7 @@ export function validateLab(lab: Lab): Lab {
   if (!s.image) throw new LabConfigError('service.image', 'must not be empty');
   if (!parseCidr(s.overlaySubnet))
     throw new LabConfigError('service.overlaySubnet', `"${s.overlaySubnet}" is not an IPv4 CIDR`);
+  checkPaths(lab.paths);
   if (!/^[A-Za-z0-9_.-]+$/.test(lab.pool)) throw new LabConfigError('pool', `"${lab.pool}" is not a storage pool name`);
   return lab;
 }
@@ -336,6 +365,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): LabOverrides {
     ['SWARM_LAB_NETWORK_MODE', (v) => (net.mode = v)],
     ['SWARM_LAB_SERVICE_IMAGE', (v) => (svc.image = v)],
     ['SWARM_LAB_REPLICAS', (v) => (svc.replicas = num('service.replicas', v))],
+    ['SWARM_LAB_PATHS', (v) => (o.paths = v.split(',').map((x) => x.trim()))],
   ];
   for (const [k, set] of map) {
     const v = env[k];
