@@ -132,6 +132,8 @@ export interface RequestRecord {
   readonly path?: string;
   /** The client container a task-started request ran in (its node is `entryNode`). */
   readonly fromContainer?: string;
+  /** How long the exchange took, ms (client paths: the docker exec). */
+  readonly durationMs?: number;
   /** Egress: the address and port the listener saw the connection come from. */
   readonly peer?: { readonly address: string; readonly port: number };
   /** Client source port if known (from the client side pcap or curl -w). */

@@ -145,6 +145,7 @@ export async function clientTraffic(
       ...base,
       ...(r.code === 0 ? { status: 200, body } : { body, error: `exit ${r.code}: ${r.stderr.trim().slice(0, 300)}` }),
       ...(peer ? { peer } : {}),
+      durationMs: ms,
     });
     p.log?.(
       x.node,
