@@ -10,9 +10,18 @@
  * - differences: facts about the path read from each verdict (chains, MARK/FWM, VNI, sbox and
  *   task IPs, ...) listed only where the flavours disagree.
  */
-import type { HopStatus, RoundVerdict, StateCheck } from '../verify/engine/types';
+import type { HopStatus, RoundVerdict, StateCheck, StateFacts } from '../verify/engine/types';
 import { checkId } from '../verify/engine/state';
-import { MARK, pointLabel, requestClasses, verdictWord, worstHop } from '../verify/report/common';
+import {
+  MARK,
+  causeLine,
+  pathTime,
+  pathWord,
+  pointLabel,
+  requestClasses,
+  verdictWord,
+  worstHop,
+} from '../verify/report/common';
 import { renderJunitXml, type JunitCase } from '../verify/report/junit';
 
 /** One flavour's e2e run, as the e2e runner writes it to `<dir>/<flavour>/result.json`. */
@@ -72,7 +81,7 @@ export interface BrokenItem {
   readonly what: string;
   readonly status: HopStatus | 'error';
   readonly text: string;
-  /** Likely causes, on the flavour's first broken hop. */
+  /** Causes on the flavour's first broken hop (`confirmed: ...`, `not found: ...`, `likely: ...`). */
   readonly causes?: readonly string[];
 }
 
@@ -130,6 +139,14 @@ export function summarize(results: readonly FlavourResult[]): MatrixSummary {
       }),
     },
     { name: 'round robin', cells: cellsFor((v) => (v.distribution.roundRobin ? MARK.ok : `${MARK.wrong} no`)) },
+    // One row per path any flavour judged: its verdict and the engine's time on it.
+    ...[...new Set(results.flatMap((r) => (r.verdict?.paths ?? []).map((p) => p.id)))].map((id) => ({
+      name: `path ${id}`,
+      cells: cellsFor((v) => {
+        const p = v.paths?.find((x) => x.id === id);
+        return p ? `${p.ok ? MARK.ok : MARK.wrong} ${pathWord(p)} ${pathTime(p)}` : '-';
+      }),
+    })),
   ];
   return {
     ok: results.length > 0 && flavours.every((f) => f.status === 'PASS'),
@@ -224,7 +241,7 @@ function brokenItems(r: FlavourResult): BrokenItem[] {
         what: id,
         status: h.status,
         text: `${h.step} ${id} ${h.status} (request ${reqs.join(', ')}; ${cls.name}; at ${pointLabel(h)}): expected ${h.expected}; seen ${seen}`,
-        ...(first && v.firstBroken?.causes.length ? { causes: v.firstBroken.causes } : {}),
+        ...(first && v.firstBroken?.causes.length ? { causes: v.firstBroken.causes.map(causeLine) } : {}),
       });
       // A state hop's seen text names its failed checks: do not list those again below.
       if (h.kind === 'state')
@@ -260,11 +277,12 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
   const add = (k: string, val: string) => out.push([k, val]);
   add('engine version (discovered)', v.engineVersion || '?');
   add('engine profile', v.profile);
-  const anyLink = v.state.find((c) => c.id === checkId.vxlanLink(c.node));
-  const link = anyLink && /vxlan id (\d+) dstport (\d+)/.exec(anyLink.expected);
+  const factOf = <K extends StateFacts['kind']>(c: StateCheck | undefined, kind: K) =>
+    c?.facts?.kind === kind ? (c.facts as Extract<StateFacts, { kind: K }>) : undefined;
+  const link = v.state.map((c) => (c.id === checkId.vxlanLink(c.node) ? factOf(c, 'vxlan') : undefined)).find(Boolean);
   if (link) {
-    add('ingress VNI', link[1]);
-    add('VXLAN UDP port', link[2]);
+    add('ingress VNI', String(link.vni ?? NONE));
+    add('VXLAN UDP port', String(link.dstport ?? NONE));
   }
   // Which address lands on which node is decided per run (task creation order), not by the
   // version: compare the set of task addresses only.
@@ -290,43 +308,55 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
   for (const n of nodes) {
     const get = (id: string) => v.state.find((c) => c.id === id);
     const dnat = get(checkId.hostDnat(n));
+    const dnatF = factOf(dnat, 'dnat');
     if (dnat) {
-      const chain = /nat PREROUTING -> (\S+):/.exec(dnat.expected)?.[1] ?? 'ingress';
       add(
-        `${n} nat ${chain} chain`,
-        dnat.status === 'not captured' ? 'not captured' : /^no \S+ chain/.test(dnat.seen) ? 'absent' : 'present',
+        `${n} nat ${dnatF?.chain ?? 'ingress'} chain`,
+        dnat.status === 'not captured' ? 'not captured' : (dnatF?.chainState ?? NONE),
       );
-      add(
-        `${n} host DNAT`,
-        dnat.status === 'ok' ? `to ${/--to-destination (\S+)/.exec(dnat.seen)?.[1] ?? dnat.seen}` : bad(dnat),
-      );
+      add(`${n} host DNAT`, dnat.status === 'ok' ? `to ${dnatF?.target ?? NONE}` : bad(dnat));
     }
     const fwd = get(checkId.hostForward(n));
-    if (fwd)
-      add(
-        `${n} filter FORWARD path`,
-        fwd.status === 'ok' ? (/^filter (.+?) ACCEPT/.exec(fwd.expected)?.[1] ?? fwd.expected) : bad(fwd),
-      );
+    const fwdF = factOf(fwd, 'forward');
+    if (fwd) add(`${n} filter FORWARD path`, fwd.status === 'ok' ? (fwdF?.chainPath.join(' -> ') ?? NONE) : bad(fwd));
     const mark = get(checkId.sboxMark(n));
-    if (mark) add(`${n} ingress_sbox MARK`, mark.status === 'ok' ? mark.seen : bad(mark));
-    const fwm = get(checkId.ipvsFwm(n));
-    if (fwm) add(`${n} IPVS service`, fwm.status === 'ok' ? fwm.seen : bad(fwm));
-    const reals = get(checkId.ipvsReals(n));
-    if (reals) add(`${n} IPVS real servers`, reals.status === 'ok' ? reals.seen : bad(reals));
-    const snat = get(checkId.sboxSnat(n));
-    if (snat)
+    const markF = factOf(mark, 'mark');
+    if (mark)
       add(
-        `${n} ingress_sbox SNAT (sbox IP)`,
-        snat.status === 'ok' ? `to ${/--to-source (\S+)/.exec(snat.seen)?.[1] ?? snat.seen}` : bad(snat),
+        `${n} ingress_sbox MARK`,
+        mark.status === 'ok' && markF?.mark !== undefined
+          ? `MARK set 0x${markF.mark.toString(16)} (${markF.mark})`
+          : bad(mark),
       );
+    const fwm = get(checkId.ipvsFwm(n));
+    const fwmF = factOf(fwm, 'ipvs-fwm');
+    if (fwm) add(`${n} IPVS service`, fwm.status === 'ok' ? `FWM ${fwmF?.fwmark} ${fwmF?.scheduler}` : bad(fwm));
+    const reals = get(checkId.ipvsReals(n));
+    const realsF = factOf(reals, 'ipvs-reals');
+    if (reals)
+      add(
+        `${n} IPVS real servers`,
+        reals.status === 'ok'
+          ? (realsF?.reals
+              .map((r) => `${r.ip}${r.weight !== undefined ? ` w${r.weight}` : ''}`)
+              .sort()
+              .join(', ') ?? NONE)
+          : bad(reals),
+      );
+    const snat = get(checkId.sboxSnat(n));
+    const snatF = factOf(snat, 'snat');
+    if (snat)
+      add(`${n} ingress_sbox SNAT (sbox IP)`, snat.status === 'ok' ? `to ${snatF?.toSource ?? NONE}` : bad(snat));
     const vx = get(checkId.vxlanLink(n));
-    if (vx) add(`${n} vxlan0`, vx.status === 'ok' ? vx.seen : bad(vx));
+    const vxF = factOf(vx, 'vxlan');
+    if (vx) add(`${n} vxlan0`, vx.status === 'ok' ? `vxlan id ${vxF?.vni} dstport ${vxF?.dstport}` : bad(vx));
     const fdb = get(checkId.fdb(n));
+    const fdbF = factOf(fdb, 'fdb');
     // The MAC -> node pairs are per run too; what a version could change is whether the fdb maps them.
     if (fdb)
       add(
         `${n} vxlan0 fdb`,
-        fdb.status === 'ok' ? `${fdb.expected.split(', ').length} remote task MAC(s) -> their node IPs` : bad(fdb),
+        fdb.status === 'ok' ? `${fdbF?.entries.length ?? 0} remote task MAC(s) -> their node IPs` : bad(fdb),
       );
     // Container ids change every run: the REDIRECT is keyed by the task address instead.
     const redirects = v.state.filter((c) => c.node === n && c.id.startsWith(`${n}:task-redirect:`));
@@ -335,8 +365,8 @@ export function pathFacts(v: RoundVerdict): Array<[string, string]> {
         `${n} task REDIRECT`,
         redirects
           .map((c) => {
-            const m = /-d (\S+?)(?:\/32)? tcp dpt:(\d+) REDIRECT --to-ports (\d+)/.exec(c.expected);
-            const what = m ? `${m[1]}:${m[2]} -> ${m[3]}` : c.expected;
+            const f = factOf(c, 'redirect');
+            const what = f?.dst ? `${f.dst}:${f.dport} -> ${f.toPort ?? '?'}` : `dpt:${f?.dport ?? '?'}`;
             return c.status === 'ok' ? what : `${what} ${bad(c)}`;
           })
           .sort()
@@ -471,7 +501,7 @@ export function renderMatrixTerminal(s: MatrixSummary): string {
     out.push('', 'broken:');
     for (const b of s.broken) {
       out.push(`  ${b.status === 'error' ? '✗' : MARK[b.status]} ${b.flavour}: ${b.text}`);
-      for (const c of b.causes ?? []) out.push(`      likely: ${c}`);
+      for (const c of b.causes ?? []) out.push(`      ${c}`);
     }
   }
   out.push('', ...differencesText(s.differences));
@@ -533,7 +563,7 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
     out.push('', '## Broken', '');
     for (const b of s.broken) {
       out.push(`- ${b.status === 'error' ? '✗' : MARK[b.status]} **${md(b.flavour)}** ${md(b.text)}`);
-      for (const c of b.causes ?? []) out.push(`  - likely: ${md(c)}`);
+      for (const c of b.causes ?? []) out.push(`  - ${md(c)}`);
     }
   }
   const d = s.differences;

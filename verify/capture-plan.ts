@@ -1,34 +1,29 @@
 /**
- * Where to capture for one verify round: every point of the documented ingress path
- * (shared/docs/packet-path.md) on every node, each with a tight pcap-filter.
+ * Where to capture for one verify round, derived from the selected paths' hops: every packet hop
+ * of every (entry node, candidate task) pair names its resolved point and a pcap-filter; points
+ * are merged and their filters ORed. There is no second list of capture points: what the engine
+ * judges is exactly what was captured.
  */
 import type { NsKind, Topology } from './model';
+import { PATHS } from './paths';
+import type { PathSpec, ResolvedPoint } from './paths/types';
 
-export interface CapturePoint {
-  readonly node: string;
-  readonly ns: NsKind;
-  /** Namespace file for `nsenter --net=`; absent for the host namespace. */
-  readonly nsPath?: string;
-  readonly iface: string;
-  /** Container id when ns = task. */
-  readonly containerId?: string;
+export { vxlanTcpFilter } from './capture-filter';
+
+export interface CapturePoint extends ResolvedPoint {
   /** pcap-filter expression. */
   readonly filter: string;
+  /** Ids of the hops judged from this point (for the progress line and the report). */
+  readonly hops?: readonly string[];
 }
 
 export interface PlanProps {
-  /** Also capture in ingress_sbox (eth1 gwbridge side, eth0 ingress side). Default true. */
+  /** Paths to capture for; default every registered path. */
+  readonly paths?: readonly PathSpec[];
+  /** Nodes that will receive requests; default every node. */
+  readonly entryNodes?: readonly string[];
+  /** Also capture in ingress_sbox (optional points). Default true. */
   readonly sbox?: boolean;
-  /** Also capture on the overlay bridge (br0). Default false (vxlan0 and the task eth0 bracket it). */
-  readonly overlayBridge?: boolean;
-  /** Task interface per container id (from discovery); default `eth0`. */
-  readonly taskIfaces?: Readonly<Record<string, string>>;
-}
-
-/** pcap-filter for VXLAN frames carrying inner TCP to/from `port` (inner IPv4 without options). */
-export function vxlanTcpFilter(dataPathPort: number, port: number): string {
-  // udp[39]: inner IPv4 protocol (8 UDP + 8 VXLAN + 14 Ethernet + 9); udp[50:2]/udp[52:2]: inner TCP ports.
-  return `udp port ${dataPathPort} and udp[39]=6 and (udp[50:2]=${port} or udp[52:2]=${port})`;
 }
 
 /** The local file name of a capture: `<node>__<ns>__<iface>[__<container12>].pcap`. */
@@ -37,60 +32,35 @@ export function captureFileName(p: Pick<CapturePoint, 'node' | 'ns' | 'iface' | 
   return [p.node, p.ns, p.iface, ...(p.containerId ? [p.containerId.slice(0, 12)] : [])].map(safe).join('__') + '.pcap';
 }
 
+const NS_ORDER: readonly NsKind[] = ['host', 'sbox', 'overlay', 'task'];
+
 export function planCaptures(topo: Topology, props: PlanProps = {}): CapturePoint[] {
-  const sbox = props.sbox ?? true;
-  const port = topo.service.publishedPort;
-  const out: CapturePoint[] = [];
-  for (const n of topo.nodes) {
-    // Host NIC: the client's TCP to the published port, plus VXLAN between nodes carrying it.
-    out.push({
-      node: n.name,
-      ns: 'host',
-      iface: n.nic,
-      filter: `(tcp port ${port} and host ${topo.client.ip}) or (${vxlanTcpFilter(topo.ingress.dataPathPort, port)})`,
+  const paths = props.paths ?? PATHS;
+  const entries = topo.nodes.filter((n) => !props.entryNodes || props.entryNodes.includes(n.name));
+  const byKey = new Map<string, { point: ResolvedPoint; filters: Set<string>; hops: Set<string>; seq: number }>();
+  for (const spec of paths)
+    for (const entry of entries)
+      for (const target of spec.targets(topo, entry))
+        for (const h of spec.resolve({ topology: topo, entry, target })) {
+          if (h.kind !== 'packet' || !h.point || !h.filter) continue;
+          if (h.point.iface === '?') continue; // interface not discovered: the engine reports it not captured
+          if (props.sbox === false && h.point.ns === 'sbox') continue;
+          const k = `${h.point.node}/${h.point.ns}/${h.point.iface}/${h.point.containerId ?? ''}`;
+          const cur = byKey.get(k) ?? { point: h.point, filters: new Set(), hops: new Set(), seq: byKey.size };
+          cur.filters.add(h.filter);
+          cur.hops.add(h.id);
+          byKey.set(k, cur);
+        }
+  const nodeOrder = (n: string) => topo.nodes.findIndex((x) => x.name === n);
+  return [...byKey.values()]
+    .sort(
+      (a, b) =>
+        nodeOrder(a.point.node) - nodeOrder(b.point.node) ||
+        NS_ORDER.indexOf(a.point.ns) - NS_ORDER.indexOf(b.point.ns) ||
+        a.seq - b.seq,
+    )
+    .map(({ point, filters, hops }) => {
+      const fs = [...filters].sort();
+      return { ...point, filter: fs.length === 1 ? fs[0] : fs.map((f) => `(${f})`).join(' or '), hops: [...hops] };
     });
-    if (sbox) {
-      out.push({
-        node: n.name,
-        ns: 'sbox',
-        nsPath: n.ns.sbox,
-        iface: n.ifaces.sboxGwbridge,
-        filter: `tcp port ${port}`,
-      });
-      out.push({
-        node: n.name,
-        ns: 'sbox',
-        nsPath: n.ns.sbox,
-        iface: n.ifaces.sboxIngress,
-        filter: `tcp port ${port}`,
-      });
-    }
-    out.push({
-      node: n.name,
-      ns: 'overlay',
-      nsPath: n.ns.overlay,
-      iface: n.ifaces.overlayVxlan,
-      filter: `tcp port ${port}`,
-    });
-    if (props.overlayBridge)
-      out.push({
-        node: n.name,
-        ns: 'overlay',
-        nsPath: n.ns.overlay,
-        iface: n.ifaces.overlayBridge,
-        filter: `tcp port ${port}`,
-      });
-    for (const t of topo.service.tasks.filter((x) => x.node === n.name)) {
-      // Inside the task the published port is still the destination (REDIRECT to the target port happens after capture).
-      out.push({
-        node: n.name,
-        ns: 'task',
-        nsPath: t.sandboxKey,
-        iface: props.taskIfaces?.[t.containerId] ?? 'eth0',
-        containerId: t.containerId,
-        filter: `tcp port ${port} or tcp port ${topo.service.targetPort}`,
-      });
-    }
-  }
-  return out;
 }

@@ -11,6 +11,7 @@ import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
+import { SwarmLabError } from '../lib/exit';
 import { loadLabPins } from './hostkeys';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
@@ -18,6 +19,8 @@ import type { RoundData } from './model';
 
 export interface CliOptions {
   labFile?: string;
+  /** Path ids (`--paths ingress,...`); default: the paths the lab enables. */
+  paths?: string[];
   requests: number;
   entry?: string;
   service?: string;
@@ -33,6 +36,7 @@ export interface CliOptions {
 
 export const USAGE = `usage: npm run verify -- [options]
   --lab-file <file>                lab file (JSON/YAML); default env SWARM_LAB_FILE
+  --paths <id,...>                 paths to prove (default: every path the lab enables; known: ingress)
   --requests <n>                   HTTP requests in the round (default 6, max 1000)
   --entry <node>                   node whose published port gets the requests (default: first node)
   --service <name>                 swarm service (default: the lab's service)
@@ -69,6 +73,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     switch (a) {
       case '--lab-file':
         o.labFile = str(a, argv[++i]);
+        break;
+      case '--paths':
+        o.paths = str(a, argv[++i])
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
         break;
       case '--requests':
         o.requests = num(a, argv[++i], 1, 1000);
@@ -205,6 +215,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let pool: SshPool | undefined;
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
+    // Until the lab file names its paths, a lab enables `ingress` (DEFAULT_PATHS).
+    const { selectPaths, DEFAULT_PATHS } = await import('./paths/index');
+    const selected = selectPaths(opts.paths ?? DEFAULT_PATHS);
     const paths = labPaths(lab);
     const pins = loadLabPins(paths.knownHosts, paths.hostKeys, lab.nodes);
     if (!pins.size && !opts.insecureAcceptAnyHostKey) {
@@ -248,6 +261,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           service: opts.service ?? lab.service.name,
           ...(opts.entry ? { entryNode: opts.entry } : {}),
           requests: opts.requests,
+          paths: selected,
           sbox: opts.sbox,
           outDir,
           signal: controller.signal,
@@ -259,8 +273,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');
         const { writeReports, renderTerminal } = await import('./report/index');
-        const verdict = await evaluate(round);
+        const verdict = await evaluate(round, { paths: selected });
         const files = await writeReports(verdict, round, outDir);
+        for (const p of verdict.paths)
+          log(
+            '*',
+            'engine',
+            `path ${p.id}: ${p.ok ? 'PASS' : p.exitCode === 1 ? 'FAIL' : 'INCONCLUSIVE'} (${p.timeMs.toFixed(1)} ms)`,
+          );
         log('*', 'engine', `verdict ${verdict.ok ? 'PASS' : 'FAIL'} (${Date.now() - t0} ms)`);
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
@@ -270,6 +290,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return code;
   } catch (e) {
+    if (e instanceof SwarmLabError) {
+      process.stderr.write(`verify: ${e.line()}\n`);
+      return e.exitCode;
+    }
     process.stderr.write(errorLine(e) + '\n');
     if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
     return e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError) ? 130 : 2;

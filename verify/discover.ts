@@ -277,6 +277,8 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
               `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
             );
           taskIfaces[t.containerId] = itf.ifname;
+          const i = tasks.findIndex((x) => x.containerId === t.containerId);
+          tasks[i] = { ...tasks[i], ingressIface: itf.ifname };
         }),
       );
       const row = swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);

@@ -24,6 +24,12 @@ export interface TaskInfo {
   readonly ingressMac: string;
   /** Path of the container's network namespace on its node (SandboxKey). */
   readonly sandboxKey: string;
+  /**
+   * The task's interface on the ingress network, found by its address in the task namespace
+   * (`eth0` in the seed, `eth2` on Docker 28 when ingress attaches last). Absent in round files
+   * written before it was recorded; the engine then takes it from the task's capture file.
+   */
+  readonly ingressIface?: string;
 }
 
 export interface NodeInfo {
@@ -88,7 +94,11 @@ export interface Topology {
 /** Text of state commands, per node and namespace, as the engine's state checks read them. */
 export interface NodeSnapshot {
   readonly node: string;
-  readonly host: { readonly iptablesSave: string };
+  readonly host: {
+    readonly iptablesSave: string;
+    /** `sysctl -n net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables` output (absent in older rounds). */
+    readonly sysctls?: string;
+  };
   readonly sbox: {
     readonly iptablesSave: string;
     /** `ipvsadm -Ln` output, or empty when only /proc was available. */
@@ -96,13 +106,28 @@ export interface NodeSnapshot {
     /** `/proc/net/ip_vs` (fallback when ipvsadm is missing). */
     readonly procIpvs: string;
     readonly addr: string; // `ip -o addr`
+    /** `ipvsadm -Ln --stats` (connections and packets per real server; absent in older rounds). */
+    readonly ipvsStats?: string;
+    /** `ip neigh show` in ingress_sbox (absent in older rounds). */
+    readonly neigh?: string;
   };
   readonly overlay: {
     readonly fdb: string; // `bridge fdb show dev vxlan0`
     readonly vxlanLink: string; // `ip -d link show vxlan0`
   };
   /** Keyed by container id. */
-  readonly tasks: Readonly<Record<string, { readonly iptablesSave: string }>>;
+  readonly tasks: Readonly<
+    Record<
+      string,
+      {
+        readonly iptablesSave: string;
+        /** `docker inspect --format '{{.State.Status}}'` (absent in older rounds). */
+        readonly status?: string;
+        /** `docker top <id> -o pid,stat,comm`: the processes and their state (T = stopped). */
+        readonly top?: string;
+      }
+    >
+  >;
   /** The client task's namespace and the user overlay namespace (when the topology has a user overlay). */
   readonly client?: ClientNodeSnapshot['client'];
   readonly userOverlay?: ClientNodeSnapshot['userOverlay'];

@@ -10,6 +10,8 @@ import { planCaptures } from './capture-plan';
 import { discover } from './discover';
 import { snapshotAll } from './discover-snapshot';
 import type { RoundData } from './model';
+import { selectPaths } from './paths';
+import type { PathSpec } from './paths/types';
 import type { SshPool } from './ssh';
 import { generateTraffic, TrafficDialer } from './traffic';
 
@@ -21,6 +23,8 @@ export interface RoundProps {
   readonly entryNode?: string;
   /** Requests in the round. Default 6 (two per task on a 3-replica service). */
   readonly requests?: number;
+  /** Paths to capture for (verify/paths). Default: `ingress`. */
+  readonly paths?: readonly PathSpec[];
   /** Capture in ingress_sbox too. Default true. */
   readonly sbox?: boolean;
   /** Output directory of this round (pcaps/, round.json). */
@@ -62,7 +66,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       log(n, 'connect', `ssh ready as ${pool.user} (${Date.now() - t0} ms)`);
     }),
   );
-  const { topology, taskIfaces } = await step('discover', () =>
+  const { topology } = await step('discover', () =>
     discover(pool, {
       nodes: props.nodes,
       clientIp: props.clientIp,
@@ -77,13 +81,15 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`,
   );
   const snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
-  const points = planCaptures(topology, { sbox: props.sbox ?? true, taskIfaces });
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
   if (!entry)
     throw new RoundStepError(
       'traffic',
       new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`),
     );
+  // The capture points are the selected paths' packet hops for this entry node and every task.
+  const paths = props.paths ?? selectPaths();
+  const points = planCaptures(topology, { paths, entryNodes: [entry.name], sbox: props.sbox ?? true });
   const session = await step('capture', () => CaptureSession.start(pool, points, { log }));
   let requests;
   try {

@@ -197,7 +197,7 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
       'debian12-docker20',
       '20.10.24',
       'PASS',
-      '59/59',
+      '75/75',
       '2.1s',
       '3.4s',
       '6m53s',
@@ -210,7 +210,7 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
       'debian13-docker26',
       '26.1.5',
       'FAIL',
-      '57/59 ✗ 9-entry-host-vxlan-out',
+      '73/75 ✗ 9-entry-host-vxlan-out',
     ]);
     // Failed in deploy: the phase is named, later phases have no time.
     expect(row('debiansid-docker28')).toEqual([
@@ -239,9 +239,9 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
     expect(hopLine('1-entry-host-in')).toEqual(['1', '1-entry-host-in', '✓', '✓', '—']);
     // Every hop of the remote path, in path order.
     const ids = r.summary.hops.map((h) => h.id);
-    expect(ids).toHaveLength(23);
+    expect(ids).toHaveLength(29);
     expect(ids.slice(0, 3)).toEqual(['1-entry-host-in', '2-entry-host-dnat', '3-entry-sbox-eth1']);
-    expect(ids[ids.length - 1]).toBe('R1-entry-host-out');
+    expect(ids[ids.length - 1]).toBe('R15-client-body');
     const broken = r.text.split('\n').filter((l) => l.startsWith('  ✗ debian13-docker26: '));
     expect(broken).toHaveLength(2); // both remote request classes (task on centos7-18 and on centos7-22)
     expect(broken[0]).toMatch(
@@ -265,8 +265,8 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
     expect(suites.map((_, i) => failedCases(i).length)).toEqual([0, 2, 1]);
     expect(j.failures).toBe(3);
     expect(j.tests).toBe(suites.reduce((a, s) => a + (s.testcase?.length ?? 0), 0));
-    // Healthy: 6 phases + 23 + 23 + 13 hops (three request classes) + 15 state checks + round robin.
-    expect(suites[0].testcase).toHaveLength(6 + 23 + 23 + 13 + 15 + 1);
+    // Healthy: 6 phases + 29 + 29 + 17 hops (three request classes, handshake and HTTP exchange) + 15 state checks + round robin.
+    expect(suites[0].testcase).toHaveLength(6 + 29 + 29 + 17 + 15 + 1);
     expect(failedCases(1).map((c) => c.name)).toEqual([
       'entry centos7-10 -> task on centos7-18 (remote): 9 9-entry-host-vxlan-out',
       'entry centos7-10 -> task on centos7-22 (remote): 9 9-entry-host-vxlan-out',
@@ -378,7 +378,7 @@ test('a flavour whose verify passed but destroy failed is an error that keeps th
     { ...healthy20, error: { phase: 'destroy', message: 'virsh undefine centos7-22: domain is still running' } },
   ]);
   expect(s.ok).toBe(false);
-  expect(s.flavours[0]).toMatchObject({ status: 'ERROR', label: 'ERROR in destroy (verify PASS)', hopsOk: 59 });
+  expect(s.flavours[0]).toMatchObject({ status: 'ERROR', label: 'ERROR in destroy (verify PASS)', hopsOk: 75 });
 });
 
 test('phase times read as seconds or minutes', () => {

@@ -1,5 +1,6 @@
 /** Likely causes of a broken hop, for the report: what usually breaks there and how to check. */
-import type { HopStatus } from './types';
+import type { Topology } from '../model';
+import type { Cause, HopStatus, HopVerdict, StateCheck } from './types';
 
 const CAUSES: ReadonlyArray<{
   readonly hop: RegExp;
@@ -166,4 +167,22 @@ export function likelyCauses(hopId: string, status: HopStatus, diffs: readonly s
     for (const x of c.causes) if (!out.includes(x)) out.push(x);
   }
   return out;
+}
+
+/**
+ * Causes for a broken hop: failed state checks on the hop's node first (confirmed, quoting what the
+ * snapshot holds), then what usually breaks there.
+ */
+export function causesFor(
+  h: HopVerdict,
+  _hops: readonly HopVerdict[],
+  state: readonly StateCheck[],
+  _t: Topology,
+): Cause[] {
+  const node = h.point?.node;
+  const stateBad = state.filter((c) => (c.status === 'missing' || c.status === 'wrong') && (!node || c.node === node));
+  return [
+    ...stateBad.map((c): Cause => ({ text: `${c.node} ${c.title}`, status: 'confirmed', evidence: c.seen })),
+    ...likelyCauses(h.id, h.status, h.diffs).map((text): Cause => ({ text, status: 'unchecked' })),
+  ];
 }

@@ -7,25 +7,36 @@
  */
 import type { LoadedCapture } from './captures';
 import { obsTime } from './captures';
-import type { PacketExpect } from './path';
+import type { PacketExpect } from '../paths/types';
 import type { Observation } from './types';
 
 export interface FlowKey {
   readonly isn: number;
   readonly tsval?: number;
+  /** The server's ISN (from the SYN-ACK), to follow the answer's data. */
+  readonly serverIsn?: number;
 }
 
 export function isClientSyn(o: Observation): boolean {
   return o.syn && !o.ackFlag && !o.rst;
 }
 
-/** Segments at a point that are this request's SYN (or SYN-ACK), in capture order. */
+/**
+ * Segments at a point that are this request's SYN, SYN-ACK, first request data or first answer
+ * data, in capture order. Sequence numbers survive every NAT on the path (DNAT, IPVS Masq, SNAT,
+ * REDIRECT), so they identify the segment at every point.
+ */
 export function matching(obs: readonly Observation[], key: FlowKey, match: PacketExpect['match']): Observation[] {
   const next = (key.isn + 1) >>> 0;
+  const srvNext = key.serverIsn !== undefined ? (key.serverIsn + 1) >>> 0 : undefined;
   const hits =
     match === 'syn'
       ? obs.filter((o) => isClientSyn(o) && o.seq === key.isn)
-      : obs.filter((o) => o.syn && o.ackFlag && o.ack === next);
+      : match === 'synack'
+        ? obs.filter((o) => o.syn && o.ackFlag && o.ack === next)
+        : match === 'request'
+          ? obs.filter((o) => !o.syn && o.payloadLength > 0 && o.seq === next)
+          : obs.filter((o) => srvNext !== undefined && !o.syn && o.payloadLength > 0 && o.seq === srvNext);
   if (match === 'syn' && key.tsval !== undefined && hits.length > 1) {
     // Two different flows with one ISN (port reuse across rounds): keep the one with our TSval
     // first; retransmissions of it (later TSvals) stay in the list.

@@ -7,7 +7,17 @@ export interface IpvsService {
   readonly fwmark?: number;
   readonly address?: string;
   readonly scheduler: string;
-  readonly reals: ReadonlyArray<{ readonly ip: string; readonly port: number; readonly forward: string }>;
+  readonly reals: ReadonlyArray<IpvsReal>;
+}
+
+export interface IpvsReal {
+  readonly ip: string;
+  readonly port: number;
+  readonly forward: string;
+  /** Scheduling weight; 0 = IPVS sends it no new connections. */
+  readonly weight?: number;
+  readonly activeConn?: number;
+  readonly inactConn?: number;
 }
 
 export function parseIpvs(text: string): IpvsService[] {
@@ -16,14 +26,14 @@ export function parseIpvs(text: string): IpvsService[] {
     fwmark?: number;
     address?: string;
     scheduler: string;
-    reals: IpvsService['reals'][number][];
+    reals: IpvsReal[];
   }> = [];
   const hexIp = (h: string): string => [0, 2, 4, 6].map((i) => parseInt(h.slice(i, i + 2), 16)).join('.');
   for (const raw of text.split('\n')) {
     const line = raw.trimEnd();
     const fwm = /^FWM\s+(\S+)\s+(\S+)/.exec(line);
     const svc = /^(TCP|UDP|SCTP)\s+(\S+)\s+(\S+)/.exec(line);
-    const real = /^\s+->\s+([0-9A-Fa-f.]+):([0-9A-Fa-f]+)\s+(\S+)/.exec(line);
+    const real = /^\s+->\s+([0-9A-Fa-f.]+):([0-9A-Fa-f]+)\s+(\S+)(?:\s+(\d+)\s+(\d+)\s+(\d+))?/.exec(line);
     if (fwm) {
       // ipvsadm prints the mark in decimal, /proc/net/ip_vs as 8 hex digits.
       const v = /^[0-9A-F]{8}$/.test(fwm[1]) ? parseInt(fwm[1], 16) : Number(fwm[1]);
@@ -36,6 +46,9 @@ export function parseIpvs(text: string): IpvsService[] {
         ip: dotted ? real[1] : hexIp(real[1]),
         port: dotted ? Number(real[2]) : parseInt(real[2], 16),
         forward: real[3],
+        ...(real[4] !== undefined
+          ? { weight: Number(real[4]), activeConn: Number(real[5]), inactConn: Number(real[6]) }
+          : {}),
       });
     }
   }

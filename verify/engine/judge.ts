@@ -1,16 +1,36 @@
-/** Judging one hop: the packet expected at a capture point, or the state checks behind a step. */
+/** Judging one hop: the packet expected at a capture point, the state checks behind a step, or what the client read. */
+import type { RequestRecord } from '../model';
+import type { HopSpec, PacketExpect } from '../paths/types';
 import type { LoadedCapture } from './captures';
 import { pointKey } from './captures';
 import { FlowKey, flowAt, matching } from './correlate';
-import type { HopSpec, PacketExpect } from './path';
-import type { HopStatus, HopVerdict, Observation, StateCheck } from './types';
+import { SEVERITY, type HopStatus, type HopVerdict, type Observation, type StateCheck } from './types';
 
 const MAX_LINES = 24;
 
+const SEGMENT: Record<PacketExpect['match'], string> = {
+  syn: 'SYN',
+  synack: 'SYN-ACK',
+  request: 'request data',
+  response: 'answer data',
+};
+
+function segmentWords(match: PacketExpect['match'], key?: FlowKey): string {
+  if (!key) return SEGMENT[match];
+  switch (match) {
+    case 'syn':
+      return `SYN seq ${key.isn}`;
+    case 'synack':
+      return `SYN-ACK ack ${(key.isn + 1) >>> 0}`;
+    case 'request':
+      return `request data seq ${(key.isn + 1) >>> 0}`;
+    case 'response':
+      return key.serverIsn !== undefined ? `answer data seq ${(key.serverIsn + 1) >>> 0}` : 'answer data';
+  }
+}
+
 export function describeExpect(e: PacketExpect, key?: FlowKey): string {
-  const seg =
-    e.match === 'syn' ? `SYN${key ? ` seq ${key.isn}` : ''}` : `SYN-ACK${key ? ` ack ${(key.isn + 1) >>> 0}` : ''}`;
-  const inner = `${e.src}${e.sport ? `:${e.sport}` : ''} -> ${e.dst}${e.dport ? `:${e.dport}` : ''} ${seg}${e.ethDst ? ` to MAC ${e.ethDst}` : ''}`;
+  const inner = `${e.src}${e.sport ? `:${e.sport}` : ''} -> ${e.dst}${e.dport ? `:${e.dport}` : ''} ${segmentWords(e.match, key)}${e.ethDst ? ` to MAC ${e.ethDst}` : ''}`;
   return e.vxlan
     ? `VXLAN ${e.vxlan.src} -> ${e.vxlan.dst}:${e.vxlan.dport} VNI ${e.vxlan.vni} carrying ${inner}`
     : inner;
@@ -39,8 +59,12 @@ function base(h: HopSpec): Omit<HopVerdict, 'status' | 'expected' | 'seen' | 'di
     id: h.id,
     step: h.step,
     title: h.title,
+    explanation: h.explanation,
     kind: h.kind,
+    phase: h.phase,
     direction: h.direction,
+    role: h.role,
+    ns: h.ns,
     optional: h.optional,
     ...(h.point ? { point: h.point } : {}),
   };
@@ -64,9 +88,13 @@ export function judgePacketHop(
     packets: string[] = [],
     extra: Partial<HopVerdict> = {},
   ): HopVerdict => ({ ...base(h), status, expected, seen, diffs, packets, ...extra });
+  if (h.point?.iface === '?')
+    return v('not captured', `the task's interface on this network is unknown (not in the round's topology)`);
   if (!cap) return v('not captured', `no capture at ${k}`);
   if (cap.capture.failed) return v('not captured', `capture at ${k} failed: ${cap.capture.failed}`);
   if (!key) return v('missing', 'cannot follow: the request was not identified at the entry node');
+  if (e.match === 'response' && key.serverIsn === undefined)
+    return v('missing', 'cannot follow the answer: no SYN-ACK of this connection was captured anywhere');
   const hits = matching(cap.observations, key, e.match);
   const want = !!e.vxlan;
   const good = hits.filter((o) => !!o.vxlan === want);
@@ -80,11 +108,10 @@ export function judgePacketHop(
         lines(cap, o),
       );
     }
-    const what = e.match === 'syn' ? `SYN with seq ${key.isn}` : `SYN-ACK acking ${(key.isn + 1) >>> 0}`;
     const only = hits.length ? ` (only its ${want ? 'plain' : 'VXLAN-encapsulated'} copy)` : '';
     return v(
       'missing',
-      `no ${what}${want ? ' in VXLAN' : ''} among ${cap.observations.length} TCP segments${only}${cap.problem ? ` (${cap.problem})` : ''}`,
+      `no ${segmentWords(e.match, key)}${want ? ' in VXLAN' : ''} among ${cap.observations.length} TCP segments${only}${cap.problem ? ` (${cap.problem})` : ''}`,
     );
   }
   // Prefer a copy that matches (a flooded frame for another task may come first).
@@ -104,8 +131,6 @@ function lines(cap: LoadedCapture, o: Observation): string[] {
     .slice(0, MAX_LINES)
     .map((x) => x.line);
 }
-
-const SEVERITY: Record<HopStatus, number> = { ok: 0, 'not captured': 1, missing: 2, wrong: 2 };
 
 export function judgeStateHop(h: HopSpec, checks: ReadonlyMap<string, StateCheck>): HopVerdict {
   const found = (h.checks ?? []).map(
@@ -132,4 +157,29 @@ export function judgeStateHop(h: HopSpec, checks: ReadonlyMap<string, StateCheck
     diffs: bad.filter((c) => c.status === 'wrong').map((c) => c.seen),
     packets: [],
   };
+}
+
+/** What the client read: the status and the body the hop expects. */
+export function judgeClientHop(h: HopSpec, r: RequestRecord | undefined): HopVerdict {
+  const want = h.client ?? { status: 200 };
+  const expected = `HTTP ${want.status}${want.bodyIncludes ? ` with a body containing "${want.bodyIncludes}"` : ''}`;
+  const v = (status: HopStatus, seen: string, diffs: string[] = []): HopVerdict => ({
+    ...base(h),
+    status,
+    expected,
+    seen,
+    diffs,
+    packets: [],
+  });
+  if (!r) return v('not captured', 'no request record');
+  if (r.error) return v('missing', `the client read no answer: ${r.error}`);
+  if (r.status === undefined) return v('not captured', 'the request record has no HTTP status');
+  const body = (r.body ?? '').trim();
+  const diffs = [
+    r.status !== want.status ? `HTTP ${r.status}, expected ${want.status}` : '',
+    want.bodyIncludes && !body.includes(want.bodyIncludes)
+      ? `body ${JSON.stringify(body.slice(0, 80))}, expected it to contain "${want.bodyIncludes}"`
+      : '',
+  ].filter(Boolean);
+  return v(diffs.length ? 'wrong' : 'ok', `HTTP ${r.status}, body ${JSON.stringify(body.slice(0, 80))}`, diffs);
 }

@@ -1,13 +1,18 @@
 /**
- * State checks from snapshot text: the rules and tables that make the packets take the path.
- * Each check has a stable id `<node>:<what>[:<container>]` that the path's state hops refer to.
+ * The ingress path's state checks, from snapshot text: the rules and tables that make the packets
+ * take the path. Each check has a stable id `<node>:<what>[:<container>]` that the path's state
+ * hops name, and typed `facts` (chain path, DNAT target, mark, reals with weights, VNI, ports)
+ * that the reports and the e2e matrix read. Rules are judged by walking each chain in the
+ * kernel's order for the packet at that hop, so a rule met first (a DROP at the top of FORWARD)
+ * decides as it does in the kernel.
  */
 import type { NodeInfo, NodeSnapshot, TaskInfo, Topology } from '../model';
-import { Rule, hasJumpPath, markValue, opt, parseIptablesSave, rulesFrom } from './iptables';
+import type { PathStateProps } from '../paths/types';
+import { chainState, markValue, opt, parseIptablesSave, type Ruleset, walkChain, type WalkResult } from './iptables';
 import { parseIpvs } from './ipvs';
 import { parseFdb, parseVxlanLink } from './overlay';
 import type { EngineProfile } from './profiles';
-import type { StateCheck } from './types';
+import type { StateCheck, StateFacts } from './types';
 
 export const checkId = {
   hostDnat: (n: string) => `${n}:host-dnat`,
@@ -21,15 +26,10 @@ export const checkId = {
   redirect: (n: string, cid: string) => `${n}:task-redirect:${cid.slice(0, 12)}`,
 };
 
-export interface StateProps {
-  readonly topology: Topology;
-  readonly snapshots: readonly NodeSnapshot[];
-  readonly profileOf: (node: NodeInfo) => EngineProfile;
-  /** Nodes that received requests: their host and ingress_sbox are on the path. */
-  readonly entryNodes: ReadonlySet<string>;
-}
+/** The host bridge of docker_gwbridge (Docker names the bridge after the network). */
+const GWBRIDGE = 'docker_gwbridge';
 
-export function stateChecks(p: StateProps): StateCheck[] {
+export function ingressStateChecks(p: PathStateProps): StateCheck[] {
   const out: StateCheck[] = [];
   const { topology: t } = p;
   const svc = t.service;
@@ -38,7 +38,8 @@ export function stateChecks(p: StateProps): StateCheck[] {
     if (!involved.has(node.name)) continue;
     const snap = p.snapshots.find((s) => s.node === node.name);
     const profile = p.profileOf(node);
-    if (p.entryNodes.has(node.name)) out.push(...entryChecks(node, snap, profile, t));
+    if (p.entryNodes.has(node.name))
+      out.push(...hostChecks(node, snap, profile, t), ...sboxChecks(node, snap, profile, t));
     out.push(...overlayChecks(node, snap, t));
     for (const task of svc.tasks.filter((x) => x.node === node.name)) out.push(redirectCheck(node, task, snap, t));
   }
@@ -52,126 +53,197 @@ const mk = (
   status: StateCheck['status'],
   expected: string,
   seen: string,
-): StateCheck => ({ id, node, title, status, expected, seen });
+  facts?: StateFacts,
+): StateCheck => ({ id, node, title, status, expected, seen, ...(facts ? { facts } : {}) });
 
-function entryChecks(
-  node: NodeInfo,
-  snap: NodeSnapshot | undefined,
-  profile: EngineProfile,
-  t: Topology,
-): StateCheck[] {
+/** How a walk ended, in words: `dropped by <rule> in FORWARD` / `FORWARD policy DROP`. */
+export function walkWords(w: WalkResult, start: string): string {
+  return w.rule
+    ? `${w.verdict} by \`${w.rule.text}\` (${w.chainPath.join(' -> ')})`
+    : `${start} policy ${w.verdict} (walked ${w.visited.join(', ')})`;
+}
+
+function hostChecks(node: NodeInfo, snap: NodeSnapshot | undefined, profile: EngineProfile, t: Topology): StateCheck[] {
+  const n = node.name;
+  const pub = t.service.publishedPort;
+  const chain = profile.natIngressChain;
+  const dnatWant = `${node.sboxGwbridgeIp}:${pub}`;
+  const dnatExp = `nat PREROUTING -> ${chain}: DNAT tcp dpt:${pub} to:${dnatWant}`;
+  const fwdExp = `filter ${profile.filterForwardPath.join(' -> ')} ACCEPT tcp dpt:${pub}`;
+  const dnatTitle = 'host DNAT to ingress_sbox';
+  const fwdTitle = 'host FORWARD accepts the published port';
+  if (!snap?.host.iptablesSave.trim()) {
+    const why = 'no host iptables-save in the snapshot';
+    return [
+      mk(checkId.hostDnat(n), n, dnatTitle, 'not captured', dnatExp, why),
+      mk(checkId.hostForward(n), n, fwdTitle, 'not captured', fwdExp, why),
+    ];
+  }
+  const host = parseIptablesSave(snap.host.iptablesSave);
+  // The client's SYN as PREROUTING sees it, then as FORWARD sees it after the DNAT.
+  const pre = walkChain(host, 'nat', 'PREROUTING', {
+    proto: 'tcp',
+    src: t.client.ip,
+    dst: node.ip,
+    dport: pub,
+    inIface: node.nic,
+    ctstate: 'NEW',
+    dstLocal: true,
+    srcLocal: false,
+  });
+  const cs = chainState(host, 'nat', chain);
+  const target = pre.verdict === 'DNAT' && pre.rule ? opt(pre.rule, '--to-destination') : undefined;
+  const dnatFacts: StateFacts = {
+    kind: 'dnat',
+    chainPath: pre.chainPath,
+    chain,
+    chainState: cs,
+    ...(target ? { target } : {}),
+    ...(pre.rule && pre.verdict === 'DNAT' ? { rule: pre.rule.text } : {}),
+  };
+  const dnat =
+    target === dnatWant
+      ? mk(checkId.hostDnat(n), n, dnatTitle, 'ok', dnatExp, (pre.rule as { text: string }).text, dnatFacts)
+      : target
+        ? mk(
+            checkId.hostDnat(n),
+            n,
+            dnatTitle,
+            'wrong',
+            dnatExp,
+            `to:${target}, expected to:${dnatWant} (${pre.rule?.text})`,
+            dnatFacts,
+          )
+        : mk(
+            checkId.hostDnat(n),
+            n,
+            dnatTitle,
+            'missing',
+            dnatExp,
+            cs === 'absent'
+              ? `no ${chain} chain in the nat table`
+              : cs === 'empty'
+                ? `${chain} exists in the nat table but is empty (no rules)`
+                : dnatInChain(host, chain, pub)
+                  ? `the DNAT in ${chain} is not reached: ${walkWords(pre, 'PREROUTING')}`
+                  : `${chain} has no DNAT for dpt:${pub} (${walkWords(pre, 'PREROUTING')})`,
+            dnatFacts,
+          );
+  const fwd = walkChain(host, 'filter', 'FORWARD', {
+    proto: 'tcp',
+    src: t.client.ip,
+    dst: node.sboxGwbridgeIp,
+    dport: pub,
+    inIface: node.nic,
+    outIface: GWBRIDGE,
+    ctstate: 'NEW',
+    dstLocal: false,
+    srcLocal: false,
+  });
+  const fwdFacts: StateFacts = {
+    kind: 'forward',
+    chainPath: fwd.chainPath,
+    verdict: fwd.verdict,
+    ...(fwd.rule ? { rule: fwd.rule.text } : {}),
+    policy: fwd.policy,
+    port: pub,
+  };
+  const wantPath = profile.filterForwardPath.join(' -> ');
+  const filterIngress = chainState(host, 'filter', profile.filterForwardPath[profile.filterForwardPath.length - 1]);
+  let forward: StateCheck;
+  if (fwd.verdict === 'ACCEPT' && !fwd.policy && fwd.chainPath.join(' -> ') === wantPath)
+    forward = mk(
+      checkId.hostForward(n),
+      n,
+      fwdTitle,
+      'ok',
+      fwdExp,
+      `ACCEPT dpt:${pub} in ${fwd.chainPath.join(' -> ')}: ${fwd.rule?.text}`,
+      fwdFacts,
+    );
+  else if (fwd.verdict === 'ACCEPT' && fwd.policy)
+    forward = mk(
+      checkId.hostForward(n),
+      n,
+      fwdTitle,
+      'missing',
+      fwdExp,
+      `no rule accepts dpt:${pub} on ${wantPath}: only FORWARD's policy ACCEPT lets it through${filterIngress !== 'present' ? ` (filter ${profile.filterForwardPath[profile.filterForwardPath.length - 1]} is ${filterIngress})` : ''}`,
+      fwdFacts,
+    );
+  else if (fwd.verdict === 'ACCEPT')
+    forward = mk(
+      checkId.hostForward(n),
+      n,
+      fwdTitle,
+      'wrong',
+      fwdExp,
+      `ACCEPT dpt:${pub} reached through ${fwd.chainPath.join(' -> ')}, not ${wantPath} (profile ${profile.name})${fwd.rule ? `: ${fwd.rule.text}` : ''}`,
+      fwdFacts,
+    );
+  else if (fwd.rule)
+    forward = mk(
+      checkId.hostForward(n),
+      n,
+      fwdTitle,
+      'wrong',
+      fwdExp,
+      `${fwd.verdict}: the kernel meets \`${fwd.rule.text}\` in ${fwd.chainPath.join(' -> ')} before any ACCEPT for dpt:${pub}`,
+      fwdFacts,
+    );
+  else
+    forward = mk(
+      checkId.hostForward(n),
+      n,
+      fwdTitle,
+      'missing',
+      fwdExp,
+      `no rule accepts dpt:${pub}: FORWARD ends in its policy ${fwd.verdict}${filterIngress !== 'present' ? ` (filter ${profile.filterForwardPath[profile.filterForwardPath.length - 1]} is ${filterIngress})` : ''}`,
+      fwdFacts,
+    );
+  return [dnat, forward];
+}
+
+function dnatInChain(rs: Ruleset, chain: string, pub: number): boolean {
+  return rs.rules.some(
+    (r) => r.table === 'nat' && r.chain === chain && r.target === 'DNAT' && opt(r, '--dport') === String(pub),
+  );
+}
+
+function sboxChecks(node: NodeInfo, snap: NodeSnapshot | undefined, profile: EngineProfile, t: Topology): StateCheck[] {
   const n = node.name;
   const pub = t.service.publishedPort;
   const out: StateCheck[] = [];
-  // Host nat: DNAT of the published port to the sbox address on docker_gwbridge.
-  const dnatWant = `${node.sboxGwbridgeIp}:${pub}`;
-  const dnatExp = `nat PREROUTING -> ${profile.natIngressChain}: DNAT tcp dpt:${pub} to:${dnatWant}`;
-  if (!snap?.host.iptablesSave.trim()) {
-    out.push(
-      mk(
-        checkId.hostDnat(n),
-        n,
-        'host DNAT to ingress_sbox',
-        'not captured',
-        dnatExp,
-        'no host iptables-save in the snapshot',
-      ),
-    );
-    out.push(
-      mk(
-        checkId.hostForward(n),
-        n,
-        'host FORWARD accepts the published port',
-        'not captured',
-        `filter ${profile.filterForwardPath.join(' -> ')} ACCEPT tcp dpt:${pub}`,
-        'no host iptables-save in the snapshot',
-      ),
-    );
-  } else {
-    const host = parseIptablesSave(snap.host.iptablesSave);
-    const dnats = rulesFrom(host, 'nat', 'PREROUTING').filter(
-      (r) => r.target === 'DNAT' && opt(r, '--dport') === String(pub),
-    );
-    const good = dnats.find((r) => opt(r, '--to-destination') === dnatWant);
-    const hasChain = host.rules.some((r) => r.table === 'nat' && r.chain === profile.natIngressChain);
-    out.push(
-      good
-        ? mk(checkId.hostDnat(n), n, 'host DNAT to ingress_sbox', 'ok', dnatExp, good.text)
-        : dnats.length
-          ? mk(
-              checkId.hostDnat(n),
-              n,
-              'host DNAT to ingress_sbox',
-              'wrong',
-              dnatExp,
-              `to:${opt(dnats[0], '--to-destination')}, expected to:${dnatWant} (${dnats[0].text})`,
-            )
-          : mk(
-              checkId.hostDnat(n),
-              n,
-              'host DNAT to ingress_sbox',
-              'missing',
-              dnatExp,
-              hasChain
-                ? `${profile.natIngressChain} has no DNAT for dpt:${pub}`
-                : `no ${profile.natIngressChain} chain in the nat table`,
-            ),
-    );
-    const fwdExp = `filter ${profile.filterForwardPath.join(' -> ')} ACCEPT tcp dpt:${pub}`;
-    const last = profile.filterForwardPath[profile.filterForwardPath.length - 1];
-    const accepts = (r: Rule) => r.target === 'ACCEPT' && opt(r, '--dport') === String(pub);
-    const onPath =
-      hasJumpPath(host, 'filter', profile.filterForwardPath) &&
-      host.rules.some((r) => r.table === 'filter' && r.chain === last && accepts(r));
-    const anywhere = rulesFrom(host, 'filter', 'FORWARD').find(accepts);
-    out.push(
-      onPath
-        ? mk(
-            checkId.hostForward(n),
-            n,
-            'host FORWARD accepts the published port',
-            'ok',
-            fwdExp,
-            `ACCEPT dpt:${pub} in ${last}`,
-          )
-        : anywhere
-          ? mk(
-              checkId.hostForward(n),
-              n,
-              'host FORWARD accepts the published port',
-              'wrong',
-              fwdExp,
-              `ACCEPT dpt:${pub} reached through ${anywhere.chain}, not ${profile.filterForwardPath.join(' -> ')} (profile ${profile.name})`,
-            )
-          : mk(
-              checkId.hostForward(n),
-              n,
-              'host FORWARD accepts the published port',
-              'missing',
-              fwdExp,
-              `no ACCEPT for dpt:${pub} reachable from FORWARD`,
-            ),
-    );
-  }
-  // ingress_sbox: mangle MARK, IPVS FWM with the same value, reals = tasks, SNAT to the sbox ingress IP.
   const sbox = snap?.sbox;
   const ipvsText = sbox?.ipvsadm.trim() ? sbox.ipvsadm : (sbox?.procIpvs ?? '');
   const taskIps = t.service.tasks.map((x) => x.ingressIp).sort();
+  const markExp = `mangle ${profile.markChain} tcp dpt:${pub} MARK set <fwmark>`;
+  const snatExp = `nat POSTROUTING -d ${t.ingress.subnet} [-m ipvs --ipvs] SNAT to:${node.sboxIngressIp}`;
+  let mark: number | undefined;
   if (!sbox?.iptablesSave.trim()) {
-    for (const [id, title] of [
-      [checkId.sboxMark(n), 'ingress_sbox mangle MARK'],
-      [checkId.sboxSnat(n), 'ingress_sbox SNAT to its ingress IP'],
-    ] as const) {
-      out.push(
-        mk(id, n, title, 'not captured', 'ingress_sbox iptables-save', 'no ingress_sbox iptables-save in the snapshot'),
-      );
-    }
+    const why = 'no ingress_sbox iptables-save in the snapshot';
+    out.push(mk(checkId.sboxMark(n), n, 'ingress_sbox mangle MARK', 'not captured', markExp, why));
+    out.push(mk(checkId.sboxSnat(n), n, 'ingress_sbox SNAT to its ingress IP', 'not captured', snatExp, why));
   } else {
     const rs = parseIptablesSave(sbox.iptablesSave);
-    const marks = rulesFrom(rs, 'mangle', profile.markChain).filter(
-      (r) => r.target === 'MARK' && opt(r, '--dport') === String(pub),
-    );
-    const mark = marks.length ? markValue(marks[0]) : undefined;
+    const syn = {
+      proto: 'tcp' as const,
+      src: t.client.ip,
+      dst: node.sboxGwbridgeIp,
+      dport: pub,
+      inIface: node.ifaces.sboxGwbridge,
+      ctstate: 'NEW',
+    };
+    const mangle = walkChain(rs, 'mangle', profile.markChain, syn);
+    const marks = mangle.applied.filter((r) => r.target === 'MARK');
+    const markRule = marks[marks.length - 1];
+    mark = markRule ? markValue(markRule) : undefined;
+    const markFacts: StateFacts = {
+      kind: 'mark',
+      chain: profile.markChain,
+      port: pub,
+      ...(mark !== undefined ? { mark } : {}),
+    };
     out.push(
       mark !== undefined
         ? mk(
@@ -179,34 +251,55 @@ function entryChecks(
             n,
             'ingress_sbox mangle MARK',
             'ok',
-            `mangle ${profile.markChain} tcp dpt:${pub} MARK set <fwmark>`,
+            markExp,
             `MARK set 0x${mark.toString(16)} (${mark})`,
+            markFacts,
           )
         : mk(
             checkId.sboxMark(n),
             n,
             'ingress_sbox mangle MARK',
             'missing',
-            `mangle ${profile.markChain} tcp dpt:${pub} MARK set <fwmark>`,
-            `no MARK rule for dpt:${pub}`,
+            markExp,
+            mangle.rule && mangle.verdict !== 'ACCEPT'
+              ? `no MARK before \`${mangle.rule.text}\``
+              : `no MARK rule for dpt:${pub}`,
+            markFacts,
           ),
     );
-    const snats = rulesFrom(rs, 'nat', 'POSTROUTING').filter(
-      (r) => r.target === 'SNAT' && opt(r, '-d') === t.ingress.subnet,
-    );
-    const snatExp = `nat POSTROUTING -d ${t.ingress.subnet} [-m ipvs --ipvs] SNAT to:${node.sboxIngressIp}`;
-    const snatOk = snats.find((r) => opt(r, '--to-source') === node.sboxIngressIp);
+    // After IPVS picked a task: the packet leaves towards the task, on an IPVS connection.
+    const post = walkChain(rs, 'nat', 'POSTROUTING', {
+      proto: 'tcp',
+      src: t.client.ip,
+      dst: t.service.tasks[0]?.ingressIp ?? t.ingress.gateway,
+      dport: pub,
+      outIface: node.ifaces.sboxIngress,
+      ctstate: 'NEW',
+      ipvs: true,
+      ...(mark !== undefined ? { mark } : {}),
+    });
+    const toSource = post.verdict === 'SNAT' && post.rule ? opt(post.rule, '--to-source') : undefined;
+    const snatFacts: StateFacts = { kind: 'snat', dst: t.ingress.subnet, ...(toSource ? { toSource } : {}) };
     out.push(
-      snatOk
-        ? mk(checkId.sboxSnat(n), n, 'ingress_sbox SNAT to its ingress IP', 'ok', snatExp, snatOk.text)
-        : snats.length
+      toSource === node.sboxIngressIp
+        ? mk(
+            checkId.sboxSnat(n),
+            n,
+            'ingress_sbox SNAT to its ingress IP',
+            'ok',
+            snatExp,
+            post.rule?.text ?? '',
+            snatFacts,
+          )
+        : toSource
           ? mk(
               checkId.sboxSnat(n),
               n,
               'ingress_sbox SNAT to its ingress IP',
               'wrong',
               snatExp,
-              `to:${opt(snats[0], '--to-source')}, expected to:${node.sboxIngressIp}`,
+              `to:${toSource}, expected to:${node.sboxIngressIp}`,
+              snatFacts,
             )
           : mk(
               checkId.sboxSnat(n),
@@ -214,109 +307,88 @@ function entryChecks(
               'ingress_sbox SNAT to its ingress IP',
               'missing',
               snatExp,
-              `no SNAT for -d ${t.ingress.subnet}`,
+              `no SNAT for -d ${t.ingress.subnet}${post.rule ? ` (${walkWords(post, 'POSTROUTING')})` : ''}`,
+              snatFacts,
             ),
     );
-    if (!ipvsText.trim()) {
-      out.push(
-        mk(
-          checkId.ipvsFwm(n),
-          n,
-          'IPVS service on the fwmark',
-          'not captured',
-          'FWM <mark> rr',
-          'neither ipvsadm -Ln nor /proc/net/ip_vs in the snapshot',
-        ),
-      );
-      out.push(
-        mk(
-          checkId.ipvsReals(n),
-          n,
-          'IPVS real servers are the tasks',
-          'not captured',
-          taskIps.join(', '),
-          'no IPVS table',
-        ),
-      );
-    } else {
-      const svcs = parseIpvs(ipvsText).filter((s) => s.protocol === 'FWM');
-      const svc = svcs.find((s) => s.fwmark === mark);
-      const fwmExp =
-        mark !== undefined ? `FWM ${mark} rr (= mangle MARK 0x${mark.toString(16)})` : 'FWM <mangle MARK> rr';
-      out.push(
-        svc
-          ? svc.scheduler === 'rr'
-            ? mk(
-                checkId.ipvsFwm(n),
-                n,
-                'IPVS service on the fwmark',
-                'ok',
-                fwmExp,
-                `FWM ${svc.fwmark} ${svc.scheduler}`,
-              )
-            : mk(
-                checkId.ipvsFwm(n),
-                n,
-                'IPVS service on the fwmark',
-                'wrong',
-                fwmExp,
-                `scheduler ${svc.scheduler}, expected rr`,
-              )
-          : svcs.length
-            ? mk(
-                checkId.ipvsFwm(n),
-                n,
-                'IPVS service on the fwmark',
-                'wrong',
-                fwmExp,
-                `FWM ${svcs.map((s) => s.fwmark).join(', ')}, expected ${mark ?? '<mark>'}`,
-              )
-            : mk(
-                checkId.ipvsFwm(n),
-                n,
-                'IPVS service on the fwmark',
-                'missing',
-                fwmExp,
-                'no FWM service in the IPVS table',
-              ),
-      );
-      const target = svc ?? (svcs.length === 1 ? svcs[0] : undefined);
-      const reals = (target?.reals ?? []).map((r) => r.ip).sort();
-      const notMasq = (target?.reals ?? []).filter((r) => r.forward !== 'Masq');
-      const missing = taskIps.filter((ip) => !reals.includes(ip));
-      const extra = reals.filter((ip) => !taskIps.includes(ip));
-      const realsExp = `${taskIps.join(', ')} (Masq)`;
-      out.push(
-        !target
-          ? mk(
-              checkId.ipvsReals(n),
-              n,
-              'IPVS real servers are the tasks',
-              'missing',
-              realsExp,
-              'no FWM service to hold them',
-            )
-          : missing.length || extra.length || notMasq.length
-            ? mk(
-                checkId.ipvsReals(n),
-                n,
-                'IPVS real servers are the tasks',
-                'wrong',
-                realsExp,
-                [
-                  missing.length ? `missing ${missing.join(', ')}` : '',
-                  extra.length ? `extra ${extra.join(', ')}` : '',
-                  notMasq.length
-                    ? `forward ${notMasq.map((r) => `${r.ip} ${r.forward}`).join(', ')}, expected Masq`
-                    : '',
-                ]
-                  .filter(Boolean)
-                  .join('; '),
-              )
-            : mk(checkId.ipvsReals(n), n, 'IPVS real servers are the tasks', 'ok', realsExp, reals.join(', ')),
-      );
-    }
   }
+  const fwmTitle = 'IPVS service on the fwmark';
+  const realsTitle = 'IPVS real servers are the tasks';
+  const realsExp = `${taskIps.join(', ')} (Masq, weight > 0)`;
+  if (!ipvsText.trim()) {
+    out.push(
+      mk(
+        checkId.ipvsFwm(n),
+        n,
+        fwmTitle,
+        'not captured',
+        'FWM <mark> rr',
+        'neither ipvsadm -Ln nor /proc/net/ip_vs in the snapshot',
+      ),
+      mk(checkId.ipvsReals(n), n, realsTitle, 'not captured', realsExp, 'no IPVS table'),
+    );
+    return out;
+  }
+  const svcs = parseIpvs(ipvsText).filter((s) => s.protocol === 'FWM');
+  const svc = svcs.find((s) => s.fwmark === mark);
+  const fwmExp = mark !== undefined ? `FWM ${mark} rr (= mangle MARK 0x${mark.toString(16)})` : 'FWM <mangle MARK> rr';
+  const fwmFacts: StateFacts = { kind: 'ipvs-fwm', ...(svc ? { fwmark: svc.fwmark, scheduler: svc.scheduler } : {}) };
+  out.push(
+    svc
+      ? svc.scheduler === 'rr'
+        ? mk(checkId.ipvsFwm(n), n, fwmTitle, 'ok', fwmExp, `FWM ${svc.fwmark} ${svc.scheduler}`, fwmFacts)
+        : mk(checkId.ipvsFwm(n), n, fwmTitle, 'wrong', fwmExp, `scheduler ${svc.scheduler}, expected rr`, fwmFacts)
+      : svcs.length
+        ? mk(
+            checkId.ipvsFwm(n),
+            n,
+            fwmTitle,
+            'wrong',
+            fwmExp,
+            `FWM ${svcs.map((s) => s.fwmark).join(', ')}, expected ${mark ?? '<mark>'}`,
+            fwmFacts,
+          )
+        : mk(checkId.ipvsFwm(n), n, fwmTitle, 'missing', fwmExp, 'no FWM service in the IPVS table', fwmFacts),
+  );
+  const target = svc ?? (svcs.length === 1 ? svcs[0] : undefined);
+  const reals = (target?.reals ?? []).map((r) => ({
+    ip: r.ip,
+    forward: r.forward,
+    ...(r.weight !== undefined ? { weight: r.weight, activeConn: r.activeConn, inactConn: r.inactConn } : {}),
+    scheduled: r.weight === undefined || r.weight > 0,
+  }));
+  const realsFacts: StateFacts = { kind: 'ipvs-reals', reals };
+  const ips = reals.map((r) => r.ip).sort();
+  const missing = taskIps.filter((ip) => !ips.includes(ip));
+  const extra = ips.filter((ip) => !taskIps.includes(ip));
+  const notMasq = reals.filter((r) => r.forward !== 'Masq');
+  const idle = reals.filter((r) => !r.scheduled && taskIps.includes(r.ip));
+  const problems = [
+    missing.length ? `missing ${missing.join(', ')}` : '',
+    extra.length ? `extra ${extra.join(', ')}` : '',
+    notMasq.length ? `forward ${notMasq.map((r) => `${r.ip} ${r.forward}`).join(', ')}, expected Masq` : '',
+    idle.length
+      ? `${idle.map((r) => `${r.ip} weight ${r.weight}`).join(', ')}: not scheduled (IPVS sends no new connection to weight 0)`
+      : '',
+  ].filter(Boolean);
+  out.push(
+    !target
+      ? mk(checkId.ipvsReals(n), n, realsTitle, 'missing', realsExp, 'no FWM service to hold them', realsFacts)
+      : problems.length
+        ? mk(checkId.ipvsReals(n), n, realsTitle, 'wrong', realsExp, problems.join('; '), realsFacts)
+        : mk(
+            checkId.ipvsReals(n),
+            n,
+            realsTitle,
+            'ok',
+            realsExp,
+            reals
+              .map((r) => `${r.ip}${r.weight !== undefined ? ` w${r.weight}` : ''}`)
+              .sort()
+              .join(', '),
+            realsFacts,
+          ),
+  );
   return out;
 }
 
@@ -326,21 +398,17 @@ function overlayChecks(node: NodeInfo, snap: NodeSnapshot | undefined, t: Topolo
   const remote = t.service.tasks.filter((x) => x.node !== n);
   const ipOf = (name: string) => t.nodes.find((x) => x.name === name)?.ip ?? '?';
   const fdbExp = remote.map((x) => `${x.ingressMac} dst ${ipOf(x.node)}`).join(', ') || '(no remote tasks)';
+  const fdbTitle = 'vxlan0 fdb maps remote task MACs to their nodes';
   if (!snap?.overlay.fdb.trim()) {
-    out.push(
-      mk(
-        checkId.fdb(n),
-        n,
-        'vxlan0 fdb maps remote task MACs to their nodes',
-        remote.length ? 'not captured' : 'ok',
-        fdbExp,
-        'no fdb in the snapshot',
-      ),
-    );
+    out.push(mk(checkId.fdb(n), n, fdbTitle, remote.length ? 'not captured' : 'ok', fdbExp, 'no fdb in the snapshot'));
   } else {
     const fdb = parseFdb(snap.overlay.fdb);
-    const bad = remote.flatMap((x) => {
+    const entries = remote.map((x) => {
       const dst = fdb.get(x.ingressMac.toLowerCase());
+      return { mac: x.ingressMac, ...(dst ? { dst } : {}) };
+    });
+    const bad = remote.flatMap((x, i) => {
+      const dst = entries[i].dst;
       return dst === ipOf(x.node)
         ? []
         : [
@@ -353,10 +421,11 @@ function overlayChecks(node: NodeInfo, snap: NodeSnapshot | undefined, t: Topolo
       mk(
         checkId.fdb(n),
         n,
-        'vxlan0 fdb maps remote task MACs to their nodes',
+        fdbTitle,
         bad.length ? (fdb.size ? 'wrong' : 'missing') : 'ok',
         fdbExp,
         bad.length ? bad.join('; ') : `${remote.length} entries as expected`,
+        { kind: 'fdb', entries },
       ),
     );
   }
@@ -386,6 +455,11 @@ function overlayChecks(node: NodeInfo, snap: NodeSnapshot | undefined, t: Topolo
         l.vni === undefined ? 'missing' : diffs.length ? 'wrong' : 'ok',
         linkExp,
         diffs.length ? diffs.join('; ') : `vxlan id ${l.vni} dstport ${l.dstport}`,
+        {
+          kind: 'vxlan',
+          ...(l.vni !== undefined ? { vni: l.vni } : {}),
+          ...(l.dstport !== undefined ? { dstport: l.dstport } : {}),
+        },
       ),
     );
   }
@@ -405,21 +479,34 @@ function redirectCheck(node: NodeInfo, task: TaskInfo, snap: NodeSnapshot | unde
   if (!text?.trim())
     return mk(id, node.name, title, 'not captured', exp, 'no iptables-save of the task namespace in the snapshot');
   const rs = parseIptablesSave(text);
-  const redirects = rulesFrom(rs, 'nat', 'PREROUTING').filter(
-    (r) => r.target === 'REDIRECT' && opt(r, '--dport') === String(pub),
-  );
-  const good = redirects.find(
-    (r) => opt(r, '--to-ports') === String(tgt) && (opt(r, '-d') ?? '').split('/')[0] === task.ingressIp,
-  );
-  if (good) return mk(id, node.name, title, 'ok', exp, good.text);
-  if (redirects.length)
+  const w = walkChain(rs, 'nat', 'PREROUTING', {
+    proto: 'tcp',
+    src: node.sboxIngressIp,
+    dst: task.ingressIp,
+    dport: pub,
+    inIface: task.ingressIface ?? 'eth0',
+    ctstate: 'NEW',
+    dstLocal: true,
+  });
+  const toPort = w.verdict === 'REDIRECT' && w.rule ? Number(opt(w.rule, '--to-ports')) : undefined;
+  const facts: StateFacts = {
+    kind: 'redirect',
+    ...(w.rule && w.verdict === 'REDIRECT' ? { dst: (opt(w.rule, '-d') ?? '').split('/')[0] } : {}),
+    dport: pub,
+    ...(toPort !== undefined ? { toPort } : {}),
+  };
+  if (toPort === tgt) return mk(id, node.name, title, 'ok', exp, (w.rule as { text: string }).text, facts);
+  const other = rs.rules.find((r) => r.table === 'nat' && r.target === 'REDIRECT' && opt(r, '--dport') === String(pub));
+  const shown = w.verdict === 'REDIRECT' ? w.rule : other;
+  if (shown)
     return mk(
       id,
       node.name,
       title,
       'wrong',
       exp,
-      `${redirects[0].text} (to-ports ${opt(redirects[0], '--to-ports')}, expected ${tgt}; -d ${opt(redirects[0], '-d')}, expected ${task.ingressIp}/32)`,
+      `${shown.text} (to-ports ${opt(shown, '--to-ports')}, expected ${tgt}; -d ${opt(shown, '-d')}, expected ${task.ingressIp}/32)`,
+      facts,
     );
-  return mk(id, node.name, title, 'missing', exp, `no REDIRECT for dpt:${pub}`);
+  return mk(id, node.name, title, 'missing', exp, `no REDIRECT for dpt:${pub}`, facts);
 }

@@ -1,24 +1,19 @@
-/** What the engine decides: per hop, per request, per state check, per round. */
-import type { NsKind } from '../model';
+/** What the engine decides: per hop, per request, per state check, per path, per round. */
+import type { Direction, HopKind, HopNs, HopPhase, NodeRole, PathVariant, ResolvedPoint } from '../paths/types';
+
+export type { Direction, HopKind, HopNs, HopPhase, NodeRole, PathVariant, ResolvedPoint } from '../paths/types';
 
 /** `not captured`: the capture point or snapshot needed to judge this hop is absent or failed. */
 export type HopStatus = 'ok' | 'missing' | 'wrong' | 'not captured';
 
-/** Which node a capture point or check is on, relative to one request. */
-export type NodeRole = 'entry' | 'serving';
+/** The one severity order (reports, worst-of, state hops): higher is worse. */
+export const SEVERITY: Readonly<Record<HopStatus, number>> = { ok: 0, 'not captured': 1, missing: 2, wrong: 3 };
 
-/** `remote`: the task runs on another node (VXLAN); `local`: on the entry node (no VXLAN). */
-export type PathVariant = 'remote' | 'local';
-
-export type Direction = 'request' | 'reply';
-
-/** A capture point resolved against the topology. */
-export interface ResolvedPoint {
-  readonly node: string;
-  readonly ns: NsKind;
-  readonly iface: string;
-  readonly containerId?: string;
+export function worse(a: HopStatus, b: HopStatus): HopStatus {
+  return SEVERITY[b] > SEVERITY[a] ? b : a;
 }
+
+export const isBroken = (s: HopStatus): boolean => s === 'missing' || s === 'wrong';
 
 /** A packet seen at a capture point, reduced to what the path checks read. */
 export interface Observation {
@@ -55,13 +50,18 @@ export interface Observation {
 }
 
 export interface HopVerdict {
-  /** Stable id, e.g. `9a-entry-host-vxlan-out`; the same across rounds. */
+  /** Stable id, e.g. `9-entry-host-vxlan-out`; the same across rounds. */
   readonly id: string;
   /** Step number in shared/docs/packet-path.md (`R` prefix for replies). */
   readonly step: string;
   readonly title: string;
-  readonly kind: 'packet' | 'state';
+  /** One plain sentence from the path spec. */
+  readonly explanation: string;
+  readonly kind: HopKind;
+  readonly phase: HopPhase;
   readonly direction: Direction;
+  readonly role: NodeRole;
+  readonly ns: HopNs;
   readonly point?: ResolvedPoint;
   readonly optional: boolean;
   readonly status: HopStatus;
@@ -74,7 +74,50 @@ export interface HopVerdict {
   readonly retransmissions?: number;
 }
 
+/**
+ * What a note on a request is about; the exit code reads the kind, never the text.
+ * Failing kinds: client-error, http-status, body-mismatch, no-answer.
+ */
+export type NoteKind =
+  | 'client-error'
+  | 'http-status'
+  | 'body-mismatch'
+  | 'no-answer'
+  | 'served-from-body'
+  | 'unreached'
+  | 'unidentified'
+  | 'no-entry'
+  | 'no-tasks';
+
+export interface Note {
+  readonly kind: NoteKind;
+  readonly text: string;
+}
+
+export const FAILING_NOTES: ReadonlySet<NoteKind> = new Set([
+  'client-error',
+  'http-status',
+  'body-mismatch',
+  'no-answer',
+]);
+
+/** A likely cause of a broken hop, confirmed or ruled out from the nodes' own state. */
+export interface Cause {
+  readonly text: string;
+  /** `confirmed`: the snapshot shows it (`evidence` quotes the rule or value); `not found`: looked, absent; `unchecked`: no state to decide. */
+  readonly status: 'confirmed' | 'not found' | 'unchecked';
+  readonly evidence?: string;
+}
+
+export interface FirstBroken {
+  readonly hop: string;
+  readonly title: string;
+  readonly causes: readonly Cause[];
+}
+
 export interface RequestVerdict {
+  /** Path id (`ingress`, ...). */
+  readonly path: string;
   readonly index: number;
   readonly entryNode: string;
   readonly clientPort?: number;
@@ -89,10 +132,60 @@ export interface RequestVerdict {
   readonly bodyNode?: string;
   readonly hops: readonly HopVerdict[];
   readonly ok: boolean;
-  /** First hop in path order that is missing or wrong. */
-  readonly firstBroken?: { readonly hop: string; readonly title: string; readonly causes: readonly string[] };
-  readonly notes: readonly string[];
+  /** First hop in path order that is missing or wrong (a captured point that lacks the packet counts, optional or not). */
+  readonly firstBroken?: FirstBroken;
+  readonly notes: readonly Note[];
+  /** Server ISN (from the SYN-ACK), to follow the answer. */
+  readonly serverIsn?: number;
 }
+
+/** Typed facts a state check read from the snapshot; reports and the e2e matrix read these, not `seen`. */
+export type StateFacts =
+  | {
+      readonly kind: 'dnat';
+      /** nat chains the packet walked (PREROUTING -> DOCKER-INGRESS). */
+      readonly chainPath: readonly string[];
+      readonly chain: string;
+      /** `present` with rules, `empty` declared without rules, `absent` not declared. */
+      readonly chainState: 'present' | 'empty' | 'absent';
+      /** `ip:port` the matching DNAT sends to. */
+      readonly target?: string;
+      readonly rule?: string;
+    }
+  | {
+      readonly kind: 'forward';
+      /** filter chains the packet walked, in order, to the verdict. */
+      readonly chainPath: readonly string[];
+      readonly verdict: string;
+      /** The rule that decided (absent when a chain policy did). */
+      readonly rule?: string;
+      readonly policy?: boolean;
+      readonly port: number;
+    }
+  | { readonly kind: 'mark'; readonly chain: string; readonly port: number; readonly mark?: number }
+  | { readonly kind: 'ipvs-fwm'; readonly fwmark?: number; readonly scheduler?: string }
+  | {
+      readonly kind: 'ipvs-reals';
+      readonly reals: ReadonlyArray<{
+        readonly ip: string;
+        readonly forward: string;
+        readonly weight?: number;
+        /** IPVS schedules a real server only with weight > 0. */
+        readonly scheduled: boolean;
+        readonly activeConn?: number;
+        readonly inactConn?: number;
+      }>;
+    }
+  | { readonly kind: 'snat'; readonly dst: string; readonly toSource?: string }
+  | { readonly kind: 'fdb'; readonly entries: ReadonlyArray<{ readonly mac: string; readonly dst?: string }> }
+  | { readonly kind: 'vxlan'; readonly vni?: number; readonly dstport?: number }
+  | {
+      readonly kind: 'redirect';
+      readonly dst?: string;
+      readonly dport: number;
+      readonly toPort?: number;
+    }
+  | { readonly kind: 'sysctl'; readonly values: Readonly<Record<string, string>> };
 
 export interface StateCheck {
   readonly id: string;
@@ -101,6 +194,7 @@ export interface StateCheck {
   readonly status: HopStatus;
   readonly expected: string;
   readonly seen: string;
+  readonly facts?: StateFacts;
 }
 
 export interface Distribution {
@@ -111,24 +205,39 @@ export interface Distribution {
   readonly detail: string;
 }
 
+/** One path's verdict in a round. */
+export interface PathVerdict {
+  readonly id: string;
+  readonly title: string;
+  readonly ok: boolean;
+  /** lib/exit.ts: EXIT.ok, EXIT.fail (a hop or check broken), EXIT.inconclusive (could not judge). */
+  readonly exitCode: number;
+  readonly summary: string;
+  readonly requests: readonly RequestVerdict[];
+  /** Ids of the state checks this path named. */
+  readonly state: readonly string[];
+  readonly distribution?: Distribution;
+  readonly firstBroken?: FirstBroken & { readonly request: number };
+  /** Time the engine spent judging this path (ms). */
+  readonly timeMs: number;
+}
+
 export interface RoundVerdict {
   readonly ok: boolean;
-  /** 0 path proven; 1 a hop or state check is missing or wrong; 2 not enough captured to judge. */
+  /** lib/exit.ts: 0 every path proven; 1 a hop or state check is missing or wrong; 2 not enough captured to judge. */
   readonly exitCode: number;
   readonly summary: string;
   readonly profile: string;
   readonly engineVersion: string;
+  readonly paths: readonly PathVerdict[];
+  /** Every path's requests, path by path. */
   readonly requests: readonly RequestVerdict[];
   readonly state: readonly StateCheck[];
+  /** The first balanced path's distribution (ingress). */
   readonly distribution: Distribution;
   /** Estimated clock offset of each node against the entry node (ms), from the same packet seen on both. */
   readonly clockSkewMs: Readonly<Record<string, number>>;
-  readonly firstBroken?: {
-    readonly request: number;
-    readonly hop: string;
-    readonly title: string;
-    readonly causes: readonly string[];
-  };
+  readonly firstBroken?: FirstBroken & { readonly request: number; readonly path: string };
   /** Capture files read, by point, with frame counts and decode problems. */
   readonly captures: ReadonlyArray<{
     readonly point: string;

@@ -1,5 +1,6 @@
 /** Shared bits of the report renderers. */
-import type { HopStatus, HopVerdict, RequestVerdict, RoundVerdict } from '../engine/types';
+import { SEVERITY } from '../engine/types';
+import type { Cause, HopStatus, HopVerdict, PathVerdict, RequestVerdict, RoundVerdict } from '../engine/types';
 
 export const MARK: Record<HopStatus, string> = { ok: '✓', missing: '✗', wrong: '✗', 'not captured': '·' };
 
@@ -16,10 +17,12 @@ export interface RequestClass {
   readonly requests: readonly RequestVerdict[];
 }
 
-export function requestClasses(v: RoundVerdict): RequestClass[] {
+/** Classes of one path's requests (or of every request of the round). */
+export function requestClasses(v: RoundVerdict | PathVerdict): RequestClass[] {
   const map = new Map<string, RequestVerdict[]>();
+  const multi = 'paths' in v && v.paths.length > 1;
   for (const r of v.requests) {
-    const name = `entry ${r.entryNode} -> task on ${r.servedNode ?? 'unknown node'} (${r.variant ?? 'unknown'})`;
+    const name = `${multi ? `${r.path}: ` : ''}entry ${r.entryNode} -> task on ${r.servedNode ?? 'unknown node'} (${r.variant ?? 'unknown'})`;
     map.set(name, [...(map.get(name) ?? []), r]);
   }
   return [...map.entries()].map(([name, requests]) => ({ name, requests }));
@@ -27,11 +30,10 @@ export function requestClasses(v: RoundVerdict): RequestClass[] {
 
 /** Worst verdict of one hop over the requests of a class. */
 export function worstHop(reqs: readonly RequestVerdict[], hopId: string): HopVerdict | undefined {
-  const rank: Record<HopStatus, number> = { ok: 0, 'not captured': 1, missing: 2, wrong: 3 };
   let worst: HopVerdict | undefined;
   for (const r of reqs) {
     const h = r.hops.find((x) => x.id === hopId);
-    if (h && (!worst || rank[h.status] > rank[worst.status])) worst = h;
+    if (h && (!worst || SEVERITY[h.status] > SEVERITY[worst.status])) worst = h;
   }
   return worst;
 }
@@ -43,4 +45,20 @@ export function pointLabel(h: HopVerdict): string {
 
 export function verdictWord(v: RoundVerdict): string {
   return v.ok ? 'PASS' : v.exitCode === 2 ? 'INCONCLUSIVE' : 'FAIL';
+}
+
+/** `confirmed: <text> — <evidence>` / `not found: <text>` / `<text>` (unchecked). */
+export function causeLine(c: Cause): string {
+  return c.status === 'unchecked'
+    ? `likely: ${c.text}`
+    : `${c.status}: ${c.text}${c.evidence ? ` — ${c.evidence}` : ''}`;
+}
+
+/** `ingress 12.3 ms` */
+export function pathTime(p: PathVerdict): string {
+  return `${p.timeMs.toFixed(1)} ms`;
+}
+
+export function pathWord(p: PathVerdict): string {
+  return p.ok ? 'PASS' : p.exitCode === 2 ? 'INCONCLUSIVE' : 'FAIL';
 }

@@ -4,7 +4,7 @@
  * verdict) and per-hop packet lines.
  */
 import type { HopStatus, HopVerdict, RequestVerdict, RoundVerdict } from '../engine/types';
-import { MARK, escapeXml as e, pointLabel, requestClasses, verdictWord } from './common';
+import { MARK, causeLine, escapeXml as e, pathTime, pathWord, pointLabel, requestClasses, verdictWord } from './common';
 
 const COLOR: Record<HopStatus, string> = {
   ok: '#1a7f37',
@@ -14,23 +14,12 @@ const COLOR: Record<HopStatus, string> = {
 };
 
 function lane(h: HopVerdict): string {
-  const role = /-serving-/.test(h.id) ? 'serving' : 'entry';
-  const ns =
-    h.point?.ns ??
-    (/dnat/.test(h.id)
-      ? 'host'
-      : /sbox/.test(h.id)
-        ? 'sbox'
-        : /fdb|overlay/.test(h.id)
-          ? 'overlay'
-          : /redirect|task/.test(h.id)
-            ? 'task'
-            : 'host');
-  return `${role} ${ns}`;
+  return `${h.role} ${h.ns}`;
 }
 
 function diagram(r: RequestVerdict): string {
   const order = [
+    'entry client',
     'entry host',
     'entry sbox',
     'entry overlay',
@@ -42,6 +31,7 @@ function diagram(r: RequestVerdict): string {
   const lanes = order.filter((l) => r.hops.some((h) => lane(h) === l));
   const names: Record<string, string> = {};
   for (const h of r.hops) if (h.point) names[lane(h)] = `${h.point.node} ${h.point.ns}`;
+  names['entry client'] = 'client';
   const dx = 46;
   const left = 190;
   const laneH = 46;
@@ -74,7 +64,7 @@ function diagram(r: RequestVerdict): string {
         ? `<rect x="${p.x - 15}" y="${p.y - 15}" width="30" height="30" rx="5" fill="${COLOR[p.h.status]}"/>`
         : `<circle cx="${p.x}" cy="${p.y}" r="16" fill="${COLOR[p.h.status]}"/>`;
     parts.push(
-      `<g><title>${e(`${p.h.step} ${p.h.title}: ${p.h.status}`)}</title>${shape}<text x="${p.x}" y="${p.y + 5}" font-size="12" text-anchor="middle" fill="#fff" font-weight="bold">${e(p.h.step)}</text></g>`,
+      `<g><title>${e(`${p.h.step} ${p.h.title}: ${p.h.status}. ${p.h.explanation}`)}</title>${shape}<text x="${p.x}" y="${p.y + 5}" font-size="12" text-anchor="middle" fill="#fff" font-weight="bold">${e(p.h.step)}</text></g>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${hgt}" viewBox="0 0 ${w} ${hgt}" role="img" aria-label="hop diagram">${parts.join('')}</svg>`;
@@ -98,21 +88,29 @@ function hopRows(r: RequestVerdict): string {
 export function renderHtml(v: RoundVerdict, pcaps: readonly string[] = []): string {
   const word = verdictWord(v);
   const banner = v.ok ? '#1a7f37' : v.exitCode === 2 ? '#8c959f' : '#cf222e';
-  const classes = requestClasses(v)
-    .map((c) => {
-      const r = c.requests[0];
-      const served = c.requests.map((x) => `#${x.index}${x.ok ? ' ✓' : ' ✗'}`).join(', ');
-      return `<section><h2>${e(c.name)}</h2><p>requests ${e(served)}</p><div class="diagram">${diagram(r)}</div></section>`;
-    })
+  // One section per path: its verdict and time, then one diagram per request class of that path.
+  const classes = v.paths
+    .map(
+      (p) =>
+        `<section class="path"><h2>${p.ok ? '✓' : '✗'} Path ${e(p.id)}: ${e(p.title)} <small>${e(pathWord(p))} · ${e(pathTime(p))}</small></h2><p>${e(p.summary)}</p>` +
+        requestClasses(p)
+          .map((c) => {
+            const r = c.requests[0];
+            const served = c.requests.map((x) => `#${x.index}${x.ok ? ' ✓' : ' ✗'}`).join(', ');
+            return `<h3>${e(c.name)}</h3><p>requests ${e(served)}</p><div class="diagram">${diagram(r)}</div>`;
+          })
+          .join('\n') +
+        '</section>',
+    )
     .join('\n');
   const reqs = v.requests
     .map(
       (r) =>
-        `<section><h2>${r.ok ? '✓' : '✗'} Request ${r.index}: ${e(r.entryNode)} → ${e(r.servedNode ?? '?')} <small>(${e(r.variant ?? '?')}, client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'})</small></h2>` +
+        `<section><h2>${r.ok ? '✓' : '✗'} ${e(r.path)} request ${r.index}: ${e(r.entryNode)} → ${e(r.servedNode ?? '?')} <small>(${e(r.variant ?? '?')}, client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'})</small></h2>` +
         (r.firstBroken
-          ? `<div class="broken"><b>First broken hop ${e(r.firstBroken.hop)}</b>: ${e(r.firstBroken.title)}<ul>${r.firstBroken.causes.map((c) => `<li>${e(c)}</li>`).join('')}</ul></div>`
+          ? `<div class="broken"><b>First broken hop ${e(r.firstBroken.hop)}</b>: ${e(r.firstBroken.title)}<ul>${r.firstBroken.causes.map((c) => `<li class="cause-${c.status.replace(' ', '-')}">${e(causeLine(c))}</li>`).join('')}</ul></div>`
           : '') +
-        r.notes.map((n) => `<p class="note">${e(n)}</p>`).join('') +
+        r.notes.map((n) => `<p class="note note-${n.kind}">${e(n.text)}</p>`).join('') +
         `<table><thead><tr><th>step</th><th>verdict</th><th>hop</th><th>capture point</th><th>expected</th><th>seen</th></tr></thead><tbody>${hopRows(r)}</tbody></table></section>`,
     )
     .join('\n');
@@ -134,7 +132,7 @@ th{background:#f6f8fa}td.st{white-space:nowrap;font-weight:600}pre{font-size:12p
 .diagram{overflow-x:auto;border:1px solid #d0d7de;border-radius:6px}.broken{border-left:5px solid #cf222e;background:#fff1f0;padding:8px 12px;margin:8px 0}
 .note{color:#9a6700}.legend span{display:inline-block;margin-right:16px}.legend i{display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:5px;vertical-align:middle}
 </style></head><body>
-<header><h1>${e(word)} — ingress routing mesh</h1><p>${e(v.summary)}</p><p>engine ${e(v.engineVersion || '?')} · profile ${e(v.profile)} · exit code ${v.exitCode}${v.ok ? '' : ` · ${e(v.distribution.detail)}`}</p></header>
+<header><h1>${e(word)} — ${e(v.paths.map((p) => p.id).join(', ') || 'no path')}</h1><p>${e(v.summary)}</p><p>engine ${e(v.engineVersion || '?')} · profile ${e(v.profile)} · exit code ${v.exitCode}${v.ok ? '' : ` · ${e(v.distribution.detail)}`}</p></header>
 <main>
 <p class="legend">${(Object.keys(COLOR) as HopStatus[]).map((s) => `<span><i style="background:${COLOR[s]}"></i>${e(s)}</span>`).join('')}<span>● packet seen at a capture point</span><span>■ state (rules, tables)</span><span style="color:#0969da">── request</span><span style="color:#8250df">- - reply</span></p>
 ${classes}

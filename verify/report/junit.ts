@@ -63,7 +63,7 @@ type Case = JunitCase;
 const hopFailure = (text: string) => ({ failure: { type: 'hop', text } });
 
 export function renderJunit(v: RoundVerdict): string {
-  const suites: Array<{ name: string; cases: Case[] }> = [];
+  const suites: Array<{ name: string; cases: Case[]; time?: number }> = [];
   for (const cls of requestClasses(v)) {
     const ids = [...new Set(cls.requests.flatMap((r) => r.hops.map((h) => h.id)))];
     const cases = ids.map((id): Case => {
@@ -88,6 +88,16 @@ export function renderJunit(v: RoundVerdict): string {
     });
     suites.push({ name: cls.name, cases });
   }
+  suites.push({
+    name: 'paths',
+    time: v.paths.reduce((a, p) => a + p.timeMs / 1000, 0),
+    cases: v.paths.map((p): Case => ({
+      name: `${p.id}: ${p.title}`,
+      classname: 'swarm-lab.paths',
+      time: p.timeMs / 1000,
+      ...(p.ok ? { out: p.summary } : p.exitCode === 2 ? { skipped: p.summary } : hopFailure(p.summary)),
+    })),
+  });
   suites.push({
     name: 'state checks',
     cases: v.state.map((c): Case => ({

@@ -1,6 +1,6 @@
-/** Markdown report: the same hop tables as the terminal, for a PR comment or a workshop handout. */
+/** Markdown report: the same hop tables as the terminal, per path, for a PR comment or a workshop handout. */
 import type { RoundVerdict } from '../engine/types';
-import { MARK, pointLabel, verdictWord } from './common';
+import { MARK, causeLine, pathTime, pathWord, pointLabel, verdictWord } from './common';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -12,39 +12,41 @@ export function renderMarkdown(v: RoundVerdict, pcaps: readonly string[] = []): 
     '',
     `- engine: ${v.engineVersion || '?'} (profile \`${v.profile}\`)`,
     `- exit code: ${v.exitCode}`,
-    `- distribution: ${v.distribution.detail}`,
+    ...v.paths.map((p) => `- path \`${p.id}\`: ${pathWord(p)} in ${pathTime(p)} — ${cell(p.summary)}`),
   ];
   const skew = Object.entries(v.clockSkewMs);
   if (skew.length) out.push(`- clock offset vs entry node: ${skew.map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);
   if (v.firstBroken) {
     out.push(
       '',
-      `## First broken hop: \`${v.firstBroken.hop}\``,
+      `## First broken hop: \`${v.firstBroken.hop}\` (path \`${v.firstBroken.path}\`)`,
       '',
       `${v.firstBroken.title}${v.firstBroken.request >= 0 ? ` (request ${v.firstBroken.request})` : ''}`,
       '',
-      'Likely causes:',
+      'Causes:',
       '',
     );
-    for (const c of v.firstBroken.causes) out.push(`- ${cell(c)}`);
+    for (const c of v.firstBroken.causes) out.push(`- ${cell(causeLine(c))}`);
   }
-  for (const r of v.requests) {
-    out.push(
-      '',
-      `## ${r.ok ? '✓' : '✗'} Request ${r.index}: ${r.entryNode} -> ${r.servedNode ?? '?'} (${r.variant ?? '?'})`,
-      '',
-    );
-    out.push(
-      `client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'}, TSval ${r.tsval ?? '?'}, task ${r.servedTask ?? '?'}${r.bodyNode ? `, body names ${r.bodyNode}` : ''}`,
-      '',
-    );
-    out.push('| step | | hop | capture point | expected | seen |', '|---|---|---|---|---|---|');
-    for (const h of r.hops) {
+  for (const p of v.paths) {
+    out.push('', `## Path \`${p.id}\`: ${p.title} — ${pathWord(p)} (${pathTime(p)})`, '', cell(p.summary));
+    if (p.distribution) out.push('', `Distribution: ${p.distribution.detail}`);
+    for (const r of p.requests) {
       out.push(
-        `| ${h.step} | ${MARK[h.status]} ${h.status} | ${cell(h.title)} | ${cell(pointLabel(h))} | ${cell(h.expected)} | ${cell(h.diffs.length ? h.diffs.join('; ') : h.seen)} |`,
+        '',
+        `### ${r.ok ? '✓' : '✗'} Request ${r.index}: ${r.entryNode} -> ${r.servedNode ?? '?'} (${r.variant ?? '?'})`,
+        '',
+        `client port ${r.clientPort ?? '?'}, ISN ${r.isn ?? '?'}, TSval ${r.tsval ?? '?'}, task ${r.servedTask ?? '?'}${r.bodyNode ? `, body names ${r.bodyNode}` : ''}`,
+        '',
+        '| step | | hop | capture point | expected | seen |',
+        '|---|---|---|---|---|---|',
       );
+      for (const h of r.hops)
+        out.push(
+          `| ${h.step} | ${MARK[h.status]} ${h.status} | ${cell(h.title)} | ${cell(pointLabel(h))} | ${cell(h.expected)} | ${cell(h.diffs.length ? h.diffs.join('; ') : h.seen)} |`,
+        );
+      for (const n of r.notes) out.push('', `> ${cell(n.text)}`);
     }
-    for (const n of r.notes) out.push('', `> ${cell(n)}`);
   }
   out.push('', '## State checks', '', '| node | check | | expected | seen |', '|---|---|---|---|---|');
   for (const c of v.state)

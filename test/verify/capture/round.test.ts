@@ -67,8 +67,6 @@ test('a round: every planned point captured and fetched, requests recorded with 
       'centos7-10__overlay__vxlan0.pcap',
       `centos7-10__task__eth0__${C10.slice(0, 12)}.pcap`,
       'centos7-18__host__eth0.pcap',
-      'centos7-18__sbox__eth0.pcap',
-      'centos7-18__sbox__eth1.pcap',
       'centos7-18__overlay__vxlan0.pcap',
       `centos7-18__task__eth2__${C18.slice(0, 12)}.pcap`,
     ]

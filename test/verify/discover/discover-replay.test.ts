@@ -70,6 +70,7 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
       ingressIp: '10.0.0.17',
       ingressMac: '02:42:0a:00:00:11',
       sandboxKey: `${replay}/netns-h1/a567c55696f4`,
+      ingressIface: 'eth0',
     },
     {
       id: 'b7k3rj5hq8m2n4p6s8u0w2y4a',
@@ -79,6 +80,7 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
       ingressIp: '10.0.0.20',
       ingressMac: '02:42:0a:00:00:14',
       sandboxKey: `${replay}/netns-h2/7fd6d0335ad4`,
+      ingressIface: 'eth2',
     },
   ]);
   const [n10, n18] = t.nodes;
@@ -108,7 +110,7 @@ test('topology from the nodes: roles, VIP, VNI, sbox endpoints, namespaces, inte
   expect(lines.some((l) => l.startsWith('centos7-18 discover sbox 10.0.0.3 (eth1)'))).toBe(true);
 
   // Capture plan from it: every documented point, task interface as discovered.
-  const plan = planCaptures(t, { taskIfaces });
+  const plan = planCaptures(t);
   expect(plan.map((p) => `${p.node} ${p.ns} ${p.iface}`)).toEqual([
     'centos7-10 host eth0',
     'centos7-10 sbox eth1',

@@ -84,7 +84,7 @@ const hostText =
   (fn: (t: string) => string) =>
   (s: NodeSnapshot): NodeSnapshot => ({ ...s, host: { iptablesSave: fn(s.host.iptablesSave) } });
 const sboxText =
-  (k: keyof NodeSnapshot['sbox'], fn: (t: string) => string) =>
+  (k: 'iptablesSave' | 'ipvsadm' | 'procIpvs' | 'addr', fn: (t: string) => string) =>
   (s: NodeSnapshot): NodeSnapshot => ({ ...s, sbox: { ...s.sbox, [k]: fn(s.sbox[k]) } });
 const overlayText =
   (k: keyof NodeSnapshot['overlay'], fn: (t: string) => string) =>
@@ -110,9 +110,10 @@ test('a healthy mini-lab round proves every hop of every request', () => {
   expect(healthy.requests.map((r) => r.servedNode)).toEqual(['centos7-18', 'centos7-22', 'centos7-10']);
   expect(healthy.distribution.roundRobin).toBe(true);
   expect(healthy.state.every((c) => c.status === 'ok')).toBe(true);
-  // The remote path has 23 hops (both directions), the local one 13.
-  expect(healthy.requests[0].hops).toHaveLength(23);
-  expect(healthy.requests[2].hops).toHaveLength(13);
+  // The remote path has 23 handshake hops (both directions) and 6 past it (request data, answer at
+  // task/serving NIC/entry NIC/client NIC, the body read); the local one 13 + 4.
+  expect(healthy.requests[0].hops).toHaveLength(29);
+  expect(healthy.requests[2].hops).toHaveLength(17);
 });
 
 const TASK_B = `${B}__task__eth0__7fd6d0335ad4.pcap`;
@@ -366,10 +367,12 @@ describe.each(CASES)('%s broken (request %i)', (hop, req, change, status, detail
 
 test('likely causes name the usual suspects', async () => {
   const dnat = await judge(CASES[20][2]());
-  expect(dnat.firstBroken?.causes.join('\n')).toMatch(/firewalld reload .*DOCKER-INGRESS/);
+  expect(dnat.firstBroken?.causes.map((c) => c.text).join('\n')).toMatch(/firewalld reload .*DOCKER-INGRESS/);
   const peer = await judge(CASES[7][2]());
-  expect(peer.requests[0].firstBroken?.causes.join('\n')).toMatch(/UDP 4789.*firewall|firewall.*4789/);
-  expect(peer.requests[0].firstBroken?.causes.join('\n')).toMatch(/checksum offload/);
+  expect(peer.requests[0].firstBroken?.causes.map((c) => c.text).join('\n')).toMatch(
+    /UDP 4789.*firewall|firewall.*4789/,
+  );
+  expect(peer.requests[0].firstBroken?.causes.map((c) => c.text).join('\n')).toMatch(/checksum offload/);
 });
 
 describe('not captured', () => {
@@ -429,7 +432,9 @@ describe('correlation', () => {
       }),
     });
     expect(v.ok).toBe(false);
-    expect(v.requests[0].notes.join()).toMatch(/packets reached the task on centos7-18 but the body names centos7-22/);
+    expect(v.requests[0].notes.map((n) => n.text).join()).toMatch(
+      /packets reached the task on centos7-18 but the body names centos7-22/,
+    );
   });
   test('the /proc/net/ip_vs fallback reads the same FWM and reals', async () => {
     const v = await judge({
@@ -471,7 +476,15 @@ describe('round robin', () => {
   const served = (...ips: number[]) =>
     ips.map(
       (n, i) =>
-        ({ index: i, entryNode: 'n0', hops: [], ok: true, notes: [], servedTask: `10.0.0.${n}` }) as RequestVerdict,
+        ({
+          path: 'ingress',
+          index: i,
+          entryNode: 'n0',
+          hops: [],
+          ok: true,
+          notes: [],
+          servedTask: `10.0.0.${n}`,
+        }) as RequestVerdict,
     );
   test.each([
     [[20, 21, 10, 20, 21, 10], true],

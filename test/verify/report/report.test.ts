@@ -48,8 +48,8 @@ afterAll(() => {
 test('terminal view: hop table with ticks, served node per request, verdict', () => {
   const t = renderTerminal(good.v);
   expect(t).toMatch(/^swarm-lab verify: PASS/);
-  expect(t).toMatch(/✓ request 0: .* served by centos7-18 \(10\.0\.0\.20, remote\)/);
-  expect(t).toMatch(/✓ request 2: .* served by centos7-10 \(10\.0\.0\.17, local\)/);
+  expect(t).toMatch(/✓ ingress request 0: .* served by centos7-18 \(10\.0\.0\.20, remote\)/);
+  expect(t).toMatch(/✓ ingress request 2: .* served by centos7-10 \(10\.0\.0\.17, local\)/);
   expect(t).toMatch(/round robin over 3 task/);
   const b = renderTerminal(bad.v);
   expect(b).toMatch(/^swarm-lab verify: FAIL/);
@@ -84,8 +84,8 @@ test('JUnit XML is accepted by a JUnit parser: one testcase per hop per request 
       'distribution',
     ]),
   );
-  expect(suites.find((s) => s.name?.includes('(remote)'))?.testcase).toHaveLength(23);
-  expect(suites.find((s) => s.name?.includes('(local)'))?.testcase).toHaveLength(13);
+  expect(suites.find((s) => s.name?.includes('(remote)'))?.testcase).toHaveLength(29);
+  expect(suites.find((s) => s.name?.includes('(local)'))?.testcase).toHaveLength(17);
   const nb = (await parseJunit(fs.readFileSync(bad.files.junit, 'utf8'))) as {
     failures?: number;
     testsuite?: Array<{
