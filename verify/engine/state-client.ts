@@ -12,7 +12,8 @@ import { parseIpAddr } from '../parse/iproute';
 import { markValue, opt, parseIptablesSave, rulesFrom, type Ruleset, walkChain, type WalkPacket } from './iptables';
 import { parseIpvs } from './ipvs';
 import { parseFdb, parseVxlanLink } from './overlay';
-import type { StateCheck, StateFacts } from './types';
+import { mk } from './state';
+import type { StateCheck } from './types';
 
 export const clientCheckId = {
   vipAddr: (n: string) => `${n}:client-vip-addr`,
@@ -29,16 +30,6 @@ export const clientCheckId = {
   masquerade: (n: string) => `${n}:host-masquerade`,
   egressForward: (n: string) => `${n}:host-egress-forward`,
 };
-
-const mk = (
-  id: string,
-  node: string,
-  title: string,
-  status: StateCheck['status'],
-  expected: string,
-  seen: string,
-  facts?: StateFacts,
-): StateCheck => ({ id, node, title, status, expected, seen, ...(facts ? { facts } : {}) });
 
 const notCaptured = (id: string, node: string, title: string, what: string): StateCheck =>
   mk(id, node, title, 'not captured', what, 'not in the snapshot');

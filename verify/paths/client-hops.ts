@@ -8,7 +8,7 @@ import { vxlanTcpFilter } from '../capture-filter';
 import type { NodeInfo, Topology } from '../model';
 import type { ClientTask, OverlayEndpoint, UserOverlayTopology } from '../model-paths';
 import { clientCheckId } from '../engine/state-client';
-import type { HopSpec, PathContext, ResolvedPoint } from './types';
+import type { HopSpec, PathContext, PathSpec, ResolvedPoint } from './types';
 
 export interface ClientFlow {
   readonly t: Topology;
@@ -32,6 +32,13 @@ export function clientFlow(ctx: PathContext): ClientFlow | undefined {
   if (!u || !c || !T || !S) return undefined;
   return { t, u, C: ctx.entry, c, S, T, remote: S.name !== ctx.entry.name };
 }
+
+/** The two variants of a connection on the user overlay (service-vip, task-to-task). */
+export const OVERLAY_VARIANTS: PathSpec['variants'] = [
+  { id: 'remote', title: 'task on another node', description: "VXLAN with the user overlay's VNI between the nodes." },
+  { id: 'local', title: 'task on the client node', description: 'The overlay bridge delivers it on the same node.' },
+];
+export const overlayVariantOf: PathSpec['variantOf'] = (entry, task) => (task.node === entry.name ? 'local' : 'remote');
 
 type H = Omit<HopSpec, 'optional' | 'phase'> & { optional?: boolean; phase?: HopSpec['phase'] };
 export const hop = (h: H): HopSpec => ({ optional: false, phase: 'connect', ...h });

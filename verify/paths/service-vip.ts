@@ -8,7 +8,14 @@
  */
 import { clientCheckId, userOverlayChecks, vipChecks } from '../engine/state-client';
 import type { StateCheck } from '../engine/types';
-import { clientFlow, hop, involvedNodes, overlayConnectionHops } from './client-hops';
+import {
+  clientFlow,
+  hop,
+  involvedNodes,
+  OVERLAY_VARIANTS,
+  overlayConnectionHops,
+  overlayVariantOf,
+} from './client-hops';
 import type { HopSpec, PathContext, PathSpec } from './types';
 
 export const serviceVip: PathSpec = {
@@ -19,17 +26,10 @@ export const serviceVip: PathSpec = {
     "container's own namespace marks packets for the VIP, IPVS picks a task round robin and the SNAT rule keeps " +
     "the container's own address. The user overlay carries the packet to the task, in VXLAN with that overlay's " +
     'VNI when the task runs on another node.',
-  variants: [
-    {
-      id: 'remote',
-      title: 'task on another node',
-      description: "VXLAN with the user overlay's VNI between the nodes.",
-    },
-    { id: 'local', title: 'task on the client node', description: 'The overlay bridge delivers it on the same node.' },
-  ],
+  variants: OVERLAY_VARIANTS,
   balanced: true,
   targets: (t) => t.service.tasks,
-  variantOf: (entry, task) => (task.node === entry.name ? 'local' : 'remote'),
+  variantOf: overlayVariantOf,
   resolve: resolveVip,
   stateChecks: (p) => {
     const u = p.topology.userOverlay;

@@ -6,7 +6,7 @@
  */
 import { userOverlayChecks } from '../engine/state-client';
 import type { StateCheck } from '../engine/types';
-import { clientFlow, involvedNodes, overlayConnectionHops } from './client-hops';
+import { clientFlow, involvedNodes, OVERLAY_VARIANTS, overlayConnectionHops, overlayVariantOf } from './client-hops';
 import type { PathSpec } from './types';
 
 export const taskToTask: PathSpec = {
@@ -15,17 +15,10 @@ export const taskToTask: PathSpec = {
   description:
     "A task connects to another task's address on the user overlay. No NAT: the overlay namespace's neighbour and " +
     "fdb entries name the peer node, and VXLAN with the overlay's VNI carries the frame there.",
-  variants: [
-    {
-      id: 'remote',
-      title: 'task on another node',
-      description: "VXLAN with the user overlay's VNI between the nodes.",
-    },
-    { id: 'local', title: 'task on the same node', description: 'The overlay bridge delivers it on the same node.' },
-  ],
+  variants: OVERLAY_VARIANTS,
   balanced: false,
   targets: (t) => t.service.tasks,
-  variantOf: (entry, task) => (task.node === entry.name ? 'local' : 'remote'),
+  variantOf: overlayVariantOf,
   resolve: (ctx) => {
     const f = clientFlow(ctx);
     return f ? overlayConnectionHops(f, []) : [];
