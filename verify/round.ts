@@ -107,8 +107,14 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
     : undefined;
+  // A lab without what the client paths need (no client task, no user overlay) must not cost the
+  // ingress verdict: those paths get no requests and the engine reports them as not judged.
   const prepared = clientProps
-    ? await step('discover', () => prepareClient(pool, topology, snapshots, clientProps))
+    ? await prepareClient(pool, topology, snapshots, clientProps).catch((e: Error) => {
+        if (props.signal?.aborted) throw e;
+        log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
+        return undefined;
+      })
     : undefined;
   if (prepared) {
     topology = prepared.topology;
