@@ -25,8 +25,8 @@ export interface RunOptions {
   readonly out: string;
   readonly requests: number;
   readonly keepOnFailure: boolean;
-  /** Leave the lab running also when every phase passed (for experiments); prints how to verify and clean it. */
-  readonly keep?: boolean;
+  /** Keep the lab up after the run whatever the outcome (experiments; tear down with e2e:clean). */
+  readonly keep: boolean;
   /** Only tear down what an earlier run of this flavour left (host, domains, state). */
   readonly cleanOnly: boolean;
 }
@@ -79,7 +79,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)),
     requests,
     keepOnFailure,
-    ...(keep ? { keep } : {}),
+    keep,
     cleanOnly,
   };
 }
@@ -271,7 +271,7 @@ export function leftovers(lab: Lab, netns: string): string[] {
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
@@ -431,13 +431,13 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     error = { phase: pe.phase, message: pe.message.split('\n')[0] };
     log(pe.phase, `FAILED: ${error.message}`);
   } finally {
-    const keep = (o.keepOnFailure && error !== undefined) || o.keep === true;
+    const keep = o.keep || (o.keepOnFailure && error !== undefined);
     if (keep) {
       log(
         'destroy',
         `kept (${o.keep ? '--keep' : '--keep-on-failure'}): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; ` +
           `verify again with 'ip netns exec ${host?.netns ?? `swl-${lab.name}`} env SWARM_LAB_FILE=${labFile} node -r ts-node/register/transpile-only verify/cli.ts' (from ${ROOT}); ` +
-          `clean with 'SWARM_LAB_E2E_SUFFIX=${process.env.SWARM_LAB_E2E_SUFFIX ?? ''} npm run e2e:clean -- --flavour ${o.flavour}'`,
+          `clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
       );
     } else {
       try {
@@ -526,7 +526,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.cleanOnly) {
-    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) as never });
+    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) });
     hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });

@@ -29,7 +29,7 @@ STAMP_VERSION=1
 log() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
 
-vm_names() { (cd "$HERE/flavours" && ls -1 -- *.conf | sed 's/\.conf$//'); }
+vm_names() { local f; for f in "$HERE"/flavours/*.conf; do f=${f##*/}; echo "${f%.conf}"; done; }
 all_names() { vm_names; echo web; }
 
 is_vm() { [[ -f "$HERE/flavours/$1.conf" ]]; }

@@ -39,6 +39,7 @@ export interface EvaluateProps {
 
 type Caps = ReadonlyMap<string, LoadedCapture>;
 
+// eslint-disable-next-line @typescript-eslint/require-await -- a stable async API that callers await
 export async function evaluate(input: RoundData, opts: EvaluateProps = {}): Promise<RoundVerdict> {
   const round = withTaskIfaces(input);
   const t = round.topology;

@@ -26,11 +26,11 @@ function replayPool(transcript: readonly TranscriptEntry[], nodes: readonly stri
   const pool = {
     nodes,
     user: 'root',
-    async exec(node: string, command: string): Promise<ExecResult> {
+    exec(node: string, command: string): Promise<ExecResult> {
       const r = answers.get(`${node}\0${command}`);
       // Commands added to the snapshot after the recording answer "not recorded"; the snapshot omits them.
-      if (!r) return { stdout: '', stderr: `not in the transcript: ${node}: ${command}`, code: 127 };
-      return r;
+      if (!r) return Promise.resolve({ stdout: '', stderr: `not in the transcript: ${node}: ${command}`, code: 127 });
+      return Promise.resolve(r);
     },
     async all<T>(ns: readonly string[], fn: (n: string) => Promise<T>): Promise<T[]> {
       return Promise.all(ns.map(fn));
