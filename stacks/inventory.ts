@@ -8,7 +8,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
-import { imageOf, type Lab, type LabPaths, type NodeRole } from './lab';
+import { imageOf, needsClient, type Lab, type LabPaths, type NodeRole } from './lab';
 import { writeFileAtomic } from './keys';
 import { shortHash } from './names';
 
@@ -73,6 +73,8 @@ export function inventoryDoc(lab: Lab, paths: LabPaths, root = process.cwd()): I
     service_image_tarball: serviceImageTarball(lab, root),
     overlay_network: lab.service.overlayNetwork,
     overlay_subnet: lab.service.overlaySubnet,
+    // The client service (one task per node on the user overlay) for paths that start in a task.
+    client_service_enabled: needsClient(lab),
   };
   return {
     all: {

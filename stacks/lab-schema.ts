@@ -9,6 +9,15 @@
 import { z } from 'zod';
 import { IMAGES } from './lab-images';
 
+/**
+ * Packet paths a lab enables (shared/docs/packet-path.md): verify proves each one and Ansible
+ * deploys what a path needs (the client service for every path that starts inside a task).
+ */
+export const PATH_NAMES = ['ingress', 'service-vip', 'task-to-task', 'dns', 'egress'] as const;
+export type PathName = (typeof PATH_NAMES)[number];
+/** Paths whose traffic starts inside a client task on the user overlay. */
+export const CLIENT_PATHS: readonly PathName[] = ['service-vip', 'task-to-task', 'dns', 'egress'];
+
 /** What the README table and the env parser read from a field's `.meta()`. */
 export interface FieldMeta {
   /** The README's notes column (also the JSON Schema description). */
@@ -212,6 +221,15 @@ export const LabSchema = strict({
         defaultText: '`.cache/images/web/web.tar`',
       }),
   }).prefault({}),
+  paths: z
+    .array(oneOf(PATH_NAMES), { error: (iss) => `${quote(iss.input)} is not a list of paths` })
+    .min(1, { error: `must name at least one path: ${PATH_NAMES.join(', ')}` })
+    .refine((v) => new Set(v).size === v.length, { error: 'a path is listed twice' })
+    .default([...PATH_NAMES])
+    .meta({
+      description:
+        'paths verify proves (`--paths` narrows one run); any but `ingress` makes Ansible deploy `<service>-client` (global mode: one task per node, same image, on `service.overlayNetwork` only)',
+    }),
   pool: matching(/^[A-Za-z0-9_.-]+$/, (v) => `${quote(v)} is not a storage pool name`)
     .default('default')
     .meta({ env: 'SWARM_LAB_POOL', description: 'libvirt storage pool' }),

@@ -13,11 +13,26 @@ import YAML from 'yaml';
 import { EXIT, SwarmLabError } from '../lib/exit';
 import { IMAGES, type ImageSpec } from './lab-images';
 import { firstRuleIssue, parseCidr } from './lab-rules';
-import { labFields, LabSchema, toLabIssue, type Lab, type LabNode } from './lab-schema';
+import { CLIENT_PATHS, labFields, LabSchema, toLabIssue, type Lab, type LabNode } from './lab-schema';
 
 export { IMAGES, type ImageSpec } from './lab-images';
 export { cidrsOverlap, inCidr, ipToInt, parseCidr } from './lab-rules';
-export type { DomainType, FirewallMode, Lab, LabNode, NetworkMode, NodeRole, ServiceSpec } from './lab-schema';
+export type {
+  DomainType,
+  FirewallMode,
+  Lab,
+  LabNode,
+  NetworkMode,
+  NodeRole,
+  PathName,
+  ServiceSpec,
+} from './lab-schema';
+export { CLIENT_PATHS, PATH_NAMES } from './lab-schema';
+
+/** Whether the lab needs the client service (a path that starts inside a task). */
+export function needsClient(lab: Pick<Lab, 'paths'>): boolean {
+  return lab.paths.some((p) => (CLIENT_PATHS as readonly string[]).includes(p));
+}
 
 /** The seed's lab (shared/docs/packet-path.md): every schema default. */
 export const DEFAULT_LAB: Lab = LabSchema.parse({});

@@ -22,6 +22,8 @@ export interface PlanProps {
   readonly paths?: readonly PathSpec[];
   /** Nodes that will receive requests; default every node. */
   readonly entryNodes?: readonly string[];
+  /** Per path, when its requests start elsewhere (a client task's node); overrides `entryNodes`. */
+  readonly entryNodesOf?: (spec: PathSpec) => readonly string[] | undefined;
   /** Also capture in ingress_sbox (optional points). Default true. */
   readonly sbox?: boolean;
 }
@@ -32,14 +34,17 @@ export function captureFileName(p: Pick<CapturePoint, 'node' | 'ns' | 'iface' | 
   return [p.node, p.ns, p.iface, ...(p.containerId ? [p.containerId.slice(0, 12)] : [])].map(safe).join('__') + '.pcap';
 }
 
-const NS_ORDER: readonly NsKind[] = ['host', 'sbox', 'overlay', 'task'];
+const NS_ORDER: readonly NsKind[] = ['host', 'sbox', 'overlay', 'uoverlay', 'client', 'task'];
 
 export function planCaptures(topo: Topology, props: PlanProps = {}): CapturePoint[] {
   const paths = props.paths ?? PATHS;
-  const entries = topo.nodes.filter((n) => !props.entryNodes || props.entryNodes.includes(n.name));
+  const entriesOf = (spec: PathSpec) => {
+    const names = props.entryNodesOf?.(spec) ?? props.entryNodes;
+    return topo.nodes.filter((n) => !names || names.includes(n.name));
+  };
   const byKey = new Map<string, { point: ResolvedPoint; filters: Set<string>; hops: Set<string>; seq: number }>();
   for (const spec of paths)
-    for (const entry of entries)
+    for (const entry of entriesOf(spec))
       for (const target of spec.targets(topo, entry))
         for (const h of spec.resolve({ topology: topo, entry, target })) {
           if (h.kind !== 'packet' || !h.point || !h.filter) continue;

@@ -38,7 +38,7 @@ export interface CliOptions {
 
 export const USAGE = `usage: npm run verify -- [options]
   --lab-file <file>                lab file (JSON/YAML); default env SWARM_LAB_FILE
-  --paths <id,...>                 paths to prove (default: every path the lab enables; known: ingress)
+  --paths <id,...>                 paths to prove (default: the lab's paths; known: ingress, service-vip, task-to-task, dns, egress)
   --requests <n>                   HTTP requests in the round (default 6, max 1000)
   --entry <node>                   node whose published port gets the requests (default: first node)
   --service <name>                 swarm service (default: the lab's service)
@@ -229,9 +229,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let outDir: string | undefined;
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
-    // Until the lab file names its paths, a lab enables `ingress` (DEFAULT_PATHS).
-    const { selectPaths, DEFAULT_PATHS } = await import('./paths/index');
-    const selected = selectPaths(opts.paths ?? DEFAULT_PATHS);
+    // Default: the paths the lab file enables (`paths`, every path unless it names some).
+    const { selectPaths } = await import('./paths/index');
+    const selected = selectPaths(opts.paths ?? lab.paths);
     const paths = labPaths(lab);
     // Seconds, not a 180 s SSH retry: a lab that is not deployed or not running is one line (exit 4).
     // SWARM_LAB_VERIFY_ANY_STATE=1 skips it for labs this machine did not deploy (state elsewhere).
@@ -282,6 +282,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           ...(opts.entry ? { entryNode: opts.entry } : {}),
           requests: opts.requests,
           paths: selected,
+          client: { service: `${lab.service.name}-client`, overlayNetwork: lab.service.overlayNetwork },
           sbox: opts.sbox,
           outDir: out,
           signal: controller.signal,

@@ -1,3 +1,5 @@
+import type { ClientNodeSnapshot, UserOverlayTopology } from './model-paths';
+
 /**
  * The contract between discovery/capture (verify/ssh, verify/discover, verify/capture)
  * and the engine (verify/engine). Discovery fills these from a live lab; the engine
@@ -6,7 +8,8 @@
  */
 
 /** Kind of network namespace a capture point or snapshot lives in. */
-export type NsKind = 'host' | 'sbox' | 'overlay' | 'task';
+/** `client`: the client task's namespace; `uoverlay`: the user overlay's namespace (`1-<id>`). */
+export type NsKind = 'host' | 'sbox' | 'overlay' | 'task' | 'client' | 'uoverlay';
 
 export interface TaskInfo {
   /** Swarm task id. */
@@ -84,6 +87,8 @@ export interface Topology {
     readonly vip: string;
     readonly tasks: readonly TaskInfo[];
   };
+  /** The user overlay, its client tasks and the service on it (paths that start in a task). */
+  readonly userOverlay?: UserOverlayTopology;
 }
 
 /** Text of state commands, per node and namespace, as the engine's state checks read them. */
@@ -123,6 +128,9 @@ export interface NodeSnapshot {
       }
     >
   >;
+  /** The client task's namespace and the user overlay namespace (when the topology has a user overlay). */
+  readonly client?: ClientNodeSnapshot['client'];
+  readonly userOverlay?: ClientNodeSnapshot['userOverlay'];
 }
 
 /** One pcap file taken at one capture point. */
@@ -147,6 +155,12 @@ export interface RequestRecord {
   readonly url: string;
   /** Path the request exercises (verify/paths); default `ingress`. */
   readonly path?: string;
+  /** The client container a task-started request ran in (its node is `entryNode`). */
+  readonly fromContainer?: string;
+  /** How long the exchange took, ms (client paths: the docker exec). */
+  readonly durationMs?: number;
+  /** Egress: the address and port the listener saw the connection come from. */
+  readonly peer?: { readonly address: string; readonly port: number };
   /** Client source port if known (from the client side pcap or curl -w). */
   readonly clientPort?: number;
   /** HTTP status and body the client got; body names the serving node (`Host IP is <ip>`). */

@@ -9,11 +9,13 @@ import { CaptureSession } from './capture';
 import { planCaptures } from './capture-plan';
 import { discover } from './discover';
 import { snapshotAll } from './discover-snapshot';
-import type { RoundData } from './model';
+import type { RequestRecord, RoundData } from './model';
 import { selectPaths } from './paths';
 import type { PathSpec } from './paths/types';
 import type { SshPool } from './ssh';
+import { CLIENT_PATH_IDS, clientRequests, prepareClient, type ClientRoundProps } from './round-client';
 import { generateTraffic, TrafficDialer } from './traffic';
+import type { ClientPath } from './traffic-client';
 
 export interface RoundProps {
   readonly nodes: ReadonlyArray<{ readonly name: string; readonly ip: string }>;
@@ -25,6 +27,8 @@ export interface RoundProps {
   readonly requests?: number;
   /** Paths to capture for (verify/paths). Default: `ingress`. */
   readonly paths?: readonly PathSpec[];
+  /** For the paths that start in a client task: the client service and the user overlay (from the lab). */
+  readonly client?: { readonly service: string; readonly overlayNetwork: string };
   /** Capture in ingress_sbox too. Default true. */
   readonly sbox?: boolean;
   /** Output directory of this round (pcaps/, round.json). */
@@ -66,7 +70,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       log(n, 'connect', `ssh ready as ${pool.user} (${Date.now() - t0} ms)`);
     }),
   );
-  const { topology } = await step('discover', () =>
+  let { topology } = await step('discover', () =>
     discover(pool, {
       nodes: props.nodes,
       clientIp: props.clientIp,
@@ -80,35 +84,89 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     'discover',
     `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`,
   );
-  const snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
+  let snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
   if (!entry)
     throw new RoundStepError(
       'traffic',
       new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`),
     );
-  // The capture points are the selected paths' packet hops for this entry node and every task.
   const paths = props.paths ?? selectPaths();
-  const points = planCaptures(topology, { paths, entryNodes: [entry.name], sbox: props.sbox ?? true });
+  const clientPaths = paths
+    .map((p) => p.id)
+    .filter((id): id is ClientPath => CLIENT_PATH_IDS.includes(id as ClientPath));
+  // Client paths start in the client task on the first node (egress: on every node).
+  const clientProps: ClientRoundProps | undefined = clientPaths.length
+    ? {
+        paths: clientPaths,
+        nodes: props.nodes.map((n) => n.name),
+        clientIp: props.clientIp,
+        clientService: props.client?.service ?? `${props.service}-client`,
+        overlayNetwork: props.client?.overlayNetwork ?? 'ol_network',
+        log,
+        ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
+      }
+    : undefined;
+  // A lab without what the client paths need (no client task, no user overlay) must not cost the
+  // ingress verdict: those paths get no requests and the engine reports them as not judged.
+  const prepared = clientProps
+    ? await prepareClient(pool, topology, snapshots, clientProps).catch((e: Error) => {
+        if (props.signal?.aborted) throw e;
+        log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
+        return undefined;
+      })
+    : undefined;
+  if (prepared) {
+    topology = prepared.topology;
+    snapshots = prepared.snapshots;
+  }
+  const firstNode = topology.nodes[0].name;
+  const entryNodesOf = (spec: PathSpec): readonly string[] =>
+    spec.id === 'ingress' ? [entry.name] : spec.id === 'egress' ? topology.nodes.map((n) => n.name) : [firstNode];
+  // The capture points are the selected paths' packet hops for their entry nodes and every target.
+  const points = planCaptures(topology, { paths, entryNodesOf, sbox: props.sbox ?? true });
   const session = await step('capture', () => CaptureSession.start(pool, points, { log }));
-  let requests;
+  const requests: RequestRecord[] = [];
+  const timings: Record<string, number> = {};
   try {
-    requests = await step('traffic', () =>
-      generateTraffic([{ entryNode: entry.name, host: entry.ip, port: topology.service.publishedPort }], {
-        count: props.requests ?? 6,
-        localAddress: props.clientIp,
-        ...(props.dial ? { dial: props.dial } : {}),
-        ...(props.signal ? { signal: props.signal } : {}),
-        log: (l) => log('client', 'traffic', l),
-      }),
-    );
+    if (paths.some((p) => p.id === 'ingress')) {
+      const t0 = Date.now();
+      requests.push(
+        ...(await step('traffic', () =>
+          generateTraffic([{ entryNode: entry.name, host: entry.ip, port: topology.service.publishedPort }], {
+            count: props.requests ?? 6,
+            localAddress: props.clientIp,
+            ...(props.dial ? { dial: props.dial } : {}),
+            ...(props.signal ? { signal: props.signal } : {}),
+            log: (l) => log('client', 'traffic', l),
+          }),
+        )),
+      );
+      timings.ingress = Date.now() - t0;
+    }
+    if (prepared && clientProps) {
+      const recs = await step('traffic', () =>
+        clientRequests(pool, prepared, {
+          ...clientProps,
+          firstIndex: requests.length,
+          ...(props.signal ? { signal: props.signal } : {}),
+        }),
+      );
+      requests.push(...recs);
+      for (const id of clientPaths)
+        timings[id] = recs.filter((r) => r.path === id).reduce((a, r) => a + (r.durationMs ?? 0), 0);
+    }
     // Let the last replies reach every capture point before stopping.
     await new Promise((r) => setTimeout(r, 300));
   } catch (e) {
     await session.stop();
     await session.cleanup();
     throw e;
+  } finally {
+    await prepared?.listener?.close();
   }
+  for (const [id, ms] of Object.entries(timings))
+    log('*', 'traffic', `path ${id}: traffic ${(ms / 1000).toFixed(1)} s`);
   await session.stop();
   const pcapDir = path.join(props.outDir, 'pcaps');
   const captures = await step('collect', () => session.collect(pcapDir));

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_LAB, LabConfigError, resolveLab, type LabOverrides } from '../../stacks/lab';
+import { DEFAULT_LAB, LabConfigError, needsClient, resolveLab, type LabOverrides } from '../../stacks/lab';
 
 /** Resolve with only the given context overrides (no env, no lab file). */
 function resolveWith(context: unknown, env: NodeJS.ProcessEnv = {}) {
@@ -95,12 +95,23 @@ describe('lab model validation: one line naming the field', () => {
     ['CIDR not a CIDR', { network: { cidr: '10.211.55.0' } }, 'network.cidr', /not an IPv4 CIDR/],
     ['bad domain type', { domainType: 'xen' }, 'domainType', /use kvm, qemu or auto/],
     ['bad network mode', { network: { mode: 'bridge' } }, 'network.mode', /use isolated or nat/],
+    ['no path', { paths: [] }, 'paths', /must name at least one path: ingress, service-vip/],
+    ['unknown path', { paths: ['ingress', 'vip'] }, 'paths[1]', /"vip" is not allowed; use ingress, service-vip/],
+    ['path twice', { paths: ['dns', 'dns'] }, 'paths', /a path is listed twice/],
   ];
   test.each(cases)('%s', (_what, context, field, detail) => {
     const err = errorFor(context);
     expect(err.field).toBe(field);
     expect(err.message).toMatch(new RegExp(`^lab config: ${field.replace(/[[\].]/g, '\\$&')}: `));
     expect(err.message).toMatch(detail);
+  });
+
+  test('paths: every path by default, a subset from the lab file, the client service only when a path needs it', () => {
+    expect(resolveWith(undefined).paths).toEqual(['ingress', 'service-vip', 'task-to-task', 'dns', 'egress']);
+    expect(needsClient(resolveWith(undefined))).toBe(true);
+    const only = resolveWith({ paths: ['ingress'] });
+    expect(only.paths).toEqual(['ingress']);
+    expect(needsClient(only)).toBe(false);
   });
 
   test('bad env values name the field', () => {

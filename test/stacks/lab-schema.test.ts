@@ -39,7 +39,7 @@ const cases: Array<[string, unknown, string]> = [
   [
     'unknown key, nothing close',
     { foo: 1 },
-    'foo: unknown key; known: name, libvirtUri, domainType, network, nodes, vcpu, memoryMiB, diskGiB, image, dockerVersion, dataPathPort, firewall, service, pool, labDir',
+    'foo: unknown key; known: name, libvirtUri, domainType, network, nodes, vcpu, memoryMiB, diskGiB, image, dockerVersion, dataPathPort, firewall, service, paths, pool, labDir',
   ],
   // types and ranges
   [

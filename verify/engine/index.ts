@@ -108,6 +108,7 @@ function judgePath(
       snapshots: round.snapshots,
       profileOf: (n: NodeInfo) => profileFor(n.engineVersion),
       entryNodes,
+      requests,
     }),
   ];
   const stateById = new Map(state.map((c) => [c.id, c]));
@@ -204,7 +205,12 @@ function judgeRequest(
     spec.resolve({ topology: t, entry, target, request: r, ...(clientPort ? { clientPort } : {}) });
 
   // 1. Identify the request: the client's SYN where it is recognisable before any NAT picks a target.
-  const syn = identify(resolve(candidates[0], r.clientPort), caps, r.clientPort, used);
+  // Where NAT picked the target before the first capture (IPVS inside a client task), each
+  // candidate's identifying hop differs: the earliest SYN not yet taken by an earlier request wins.
+  const syn = candidates
+    .map((x) => identify(resolve(x, r.clientPort), caps, r.clientPort, used))
+    .filter((o): o is Observation => !!o)
+    .sort((a, b) => obsTime(a) - obsTime(b))[0];
   let key: FlowKey | undefined = syn
     ? { isn: syn.seq, ...(syn.tsval !== undefined ? { tsval: syn.tsval } : {}) }
     : undefined;

@@ -46,7 +46,8 @@ export function ingressStateChecks(p: PathStateProps): StateCheck[] {
   return out;
 }
 
-const mk = (
+/** One state check (also used by the client paths' checks in state-client.ts). */
+export const mk = (
   id: string,
   node: string,
   title: string,

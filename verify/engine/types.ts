@@ -172,7 +172,16 @@ export type StateFacts =
       readonly dport: number;
       readonly toPort?: number;
     }
-  | { readonly kind: 'sysctl'; readonly values: Readonly<Record<string, string>> };
+  | { readonly kind: 'sysctl'; readonly values: Readonly<Record<string, string>> }
+  /** Addresses on an interface (the VIP /32 on the client's overlay interface). */
+  | { readonly kind: 'addr'; readonly iface: string; readonly addresses: readonly string[] }
+  | {
+      readonly kind: 'neigh';
+      readonly entries: ReadonlyArray<{ readonly ip: string; readonly mac?: string; readonly permanent: boolean }>;
+    }
+  | { readonly kind: 'masquerade'; readonly source: string; readonly outIface: string; readonly rule?: string }
+  /** What the embedded DNS answered for a name. */
+  | { readonly kind: 'dns'; readonly name: string; readonly answers: readonly string[] };
 
 export interface StateCheck {
   readonly id: string;

@@ -3,12 +3,16 @@
  * entry here; the capture plan, the engine and every report pick it up from this list.
  */
 import { EXIT, SwarmLabError } from '../../lib/exit';
+import { dns } from './dns';
+import { egress } from './egress';
 import { ingress } from './ingress';
+import { serviceVip } from './service-vip';
+import { taskToTask } from './task-to-task';
 import type { PathSpec } from './types';
 
 export * from './types';
 
-export const PATHS: readonly PathSpec[] = [ingress];
+export const PATHS: readonly PathSpec[] = [ingress, serviceVip, taskToTask, dns, egress];
 
 /** Paths a lab proves when `--paths` is not given (until the lab file names them: `ingress`). */
 export const DEFAULT_PATHS: readonly string[] = ['ingress'];

@@ -108,6 +108,8 @@ export interface PathStateProps {
   readonly profileOf: (node: NodeInfo) => EngineProfile;
   /** Nodes that received this path's requests. */
   readonly entryNodes: ReadonlySet<string>;
+  /** This path's requests (the dns path judges what the resolver answered). */
+  readonly requests?: readonly RequestRecord[];
 }
 
 export interface PathSpec {

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { RoundData } from '../../../verify/model';
+import { selectPaths } from '../../../verify/paths';
 import { runRound } from '../../../verify/round';
 import { evaluate } from '../../../verify/engine';
 import { renderTerminal, writeReports } from '../../../verify/report';
@@ -102,5 +103,38 @@ test('a round: every planned point captured and fetched, requests recorded with 
   // Progress: per node and step.
   for (const step of ['connect', 'discover', 'snapshot', 'capture', 'collect']) {
     expect(lines.some((l) => l.startsWith(`centos7-18 ${step} `))).toBe(true);
+  }
+});
+
+test('client paths on a lab without a client service: named as not judged, the ingress round goes on', async () => {
+  const lines: string[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-round-client-'));
+  try {
+    const paths = selectPaths(['ingress', 'service-vip', 'dns']);
+    const round = await runRound(lab.pool(), {
+      nodes: lab.nodes,
+      clientIp: '10.77.0.1',
+      service: 'my-nginx',
+      requests: 2,
+      paths,
+      outDir: dir,
+      netnsDir: lab.netnsDir,
+      dial: lab.h.dial,
+      log: (n, s, d) => lines.push(`${n} ${s} ${d}`),
+    });
+    // The look-alike's docker knows no ol_network: discovery of the client paths fails, by name.
+    expect(lines.find((l) => /client paths \(service-vip, dns\) not judged: .*ol_network/.test(l))).toBeDefined();
+    expect(round.topology.userOverlay).toBeUndefined();
+    expect(round.requests.map((r) => r.path ?? 'ingress')).toEqual(['ingress', 'ingress']);
+    const v = await evaluate(round, { paths });
+    const byId = Object.fromEntries(v.paths.map((p) => [p.id, p]));
+    expect(byId['service-vip']).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      summary: 'no requests in the round: nothing to prove',
+    });
+    expect(byId.dns).toMatchObject({ ok: false, exitCode: 2 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,223 @@
+/**
+ * Discovery and state for the paths that start inside a client task (service-vip, task-to-task,
+ * dns, egress): the user overlay (id, subnet, VNI, its namespace on every node), the service's VIP
+ * and tasks on it, the client task on every node (overlay and docker_gwbridge interfaces), then
+ * per node the client namespace's iptables/IPVS/addresses and the overlay namespace's neigh/fdb.
+ */
+import { DiscoveryError, inNs } from './discover';
+import type {
+  ClientNodeSnapshot,
+  ClientTask,
+  OverlayEndpoint,
+  UserOverlayNode,
+  UserOverlayTopology,
+} from './model-paths';
+import { parseNetworkInspect, parseServiceInspect, taskEndpoints, type NetworkInfo } from './parse/docker';
+import { ifaceWithAddress, parseIpAddr, parseVxlanLinks } from './parse/iproute';
+import { shQuote, SshPool } from './ssh';
+
+export interface ClientDiscoverProps {
+  readonly nodes: readonly string[];
+  /** First manager (service inspect runs there). */
+  readonly manager: string;
+  readonly service: string;
+  readonly clientService: string;
+  readonly overlayNetwork: string;
+  readonly netnsDir?: string | ((node: string) => string);
+  readonly log?: (node: string, step: string, detail: string) => void;
+}
+
+/** The user overlay's namespace file among Docker's: `<n>-<first 10 chars of the network id>`. */
+export function overlayNsOf(listing: string, networkId: string, dir: string): string | undefined {
+  const suffix = `-${networkId.slice(0, 10)}`;
+  const name = listing
+    .split('\n')
+    .map((l) => l.trim())
+    .find((n) => /^\d+-[\w]+$/.test(n) && n.endsWith(suffix));
+  return name ? `${dir}/${name}` : undefined;
+}
+
+async function inspectNet(pool: SshPool, node: string, name: string): Promise<NetworkInfo> {
+  const r = await pool.exec(node, `docker network inspect ${shQuote(name)}`, { check: false });
+  if (r.code !== 0)
+    throw new DiscoveryError(
+      node,
+      'user overlay',
+      `docker network inspect ${name} failed: ${r.stderr.trim()}; the lab's overlay appears on a node once a task uses it (run the Ansible provisioning)`,
+    );
+  return parseNetworkInspect(r.stdout);
+}
+
+/** Endpoints of one service's tasks on a network, with the interface inside each container. */
+async function endpointsOn(
+  pool: SshPool,
+  node: string,
+  net: NetworkInfo,
+  service: string,
+): Promise<Array<OverlayEndpoint & { taskId: string }>> {
+  const local = taskEndpoints(net, service);
+  if (!local.length) return [];
+  const keys = (
+    await pool.exec(
+      node,
+      `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
+    )
+  ).stdout;
+  const sandboxOf = new Map(
+    keys
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/) as [string, string]),
+  );
+  return Promise.all(
+    local.map(async (t) => {
+      const sandboxKey = sandboxOf.get(t.containerId);
+      if (!sandboxKey)
+        throw new DiscoveryError(node, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
+      const addrs = parseIpAddr((await pool.exec(node, inNs(sandboxKey, 'ip -o addr show'))).stdout);
+      const itf = ifaceWithAddress(addrs, t.ip);
+      if (!itf)
+        throw new DiscoveryError(
+          node,
+          'task',
+          `container ${t.containerId.slice(0, 12)} has no interface with its ${net.name} address ${t.ip}`,
+        );
+      return {
+        node,
+        containerId: t.containerId,
+        sandboxKey,
+        ip: t.ip,
+        mac: t.mac,
+        iface: itf.ifname,
+        taskId: t.taskId,
+      };
+    }),
+  );
+}
+
+export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Promise<UserOverlayTopology> {
+  const nsDirOf = (node: string): string =>
+    typeof p.netnsDir === 'function' ? p.netnsDir(node) : (p.netnsDir ?? '/var/run/docker/netns');
+  const [ovl, svcJson] = await Promise.all([
+    inspectNet(pool, p.manager, p.overlayNetwork),
+    pool.exec(p.manager, `docker service inspect ${shQuote(p.service)}`),
+  ]);
+  const svc = parseServiceInspect(svcJson.stdout);
+  const vip = svc.vips.find((v) => v.networkId === ovl.id)?.ip;
+  if (!vip)
+    throw new DiscoveryError(
+      p.manager,
+      'service',
+      `service ${svc.name} has no VIP on ${p.overlayNetwork}; attach it (docker service update --network-add ${p.overlayNetwork} ${svc.name})`,
+    );
+  const port = svc.ports[0]?.targetPort ?? 80;
+  const vni = ovl.vnis[0];
+  if (!vni)
+    throw new DiscoveryError(p.manager, 'user overlay', `${p.overlayNetwork} shows no vxlanid_list in its options`);
+  const nodes: UserOverlayNode[] = [];
+  const tasks: OverlayEndpoint[] = [];
+  const clients: ClientTask[] = [];
+  await pool.all(p.nodes, async (node) => {
+    const dir = nsDirOf(node);
+    const [net, gw, listing] = await Promise.all([
+      inspectNet(pool, node, p.overlayNetwork),
+      pool.exec(node, 'docker network inspect docker_gwbridge').then((r) => parseNetworkInspect(r.stdout)),
+      pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((r) => r.stdout),
+    ]);
+    const nsPath = overlayNsOf(listing, ovl.id, dir);
+    if (!nsPath) throw new DiscoveryError(node, 'user overlay', `no namespace *-${ovl.id.slice(0, 10)} in ${dir}`);
+    const [ovAddr, ovLinks, served, client] = await Promise.all([
+      pool.exec(node, inNs(nsPath, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
+      pool.exec(node, inNs(nsPath, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
+      endpointsOn(pool, node, net, p.service),
+      endpointsOn(pool, node, net, p.clientService),
+    ]);
+    const bridge = ifaceWithAddress(ovAddr, ovl.gateway);
+    const vx = ovLinks.find((l) => l.vni === vni);
+    if (!bridge || !vx)
+      throw new DiscoveryError(
+        node,
+        'user overlay',
+        `no bridge holding ${ovl.gateway} or no vxlan device with VNI ${vni} inside ${nsPath} (seen: ${ovLinks.map((l) => `${l.ifname} vni ${l.vni}`).join(', ') || 'none'})`,
+      );
+    const gwIface = 'docker_gwbridge';
+    nodes.push({
+      name: node,
+      nsPath,
+      vxlanIface: vx.ifname,
+      bridgeIface: bridge.ifname,
+      gwbridge: { iface: gwIface, subnet: gw.subnet, gateway: gw.gateway },
+    });
+    tasks.push(...served.map(({ taskId: _t, ...e }) => e));
+    const c = client[0];
+    if (!c)
+      throw new DiscoveryError(
+        node,
+        'client task',
+        `no task of ${p.clientService} on ${p.overlayNetwork} here; the lab's paths need it (run the Ansible provisioning)`,
+      );
+    const cAddrs = parseIpAddr((await pool.exec(node, inNs(c.sandboxKey, 'ip -o addr show'))).stdout);
+    const gwIf = cAddrs.find((a) => a.ifname !== c.iface && a.ifname !== 'lo' && inSubnet(a.address, gw.subnet));
+    if (!gwIf)
+      throw new DiscoveryError(
+        node,
+        'client task',
+        `container ${c.containerId.slice(0, 12)} has no interface on docker_gwbridge (${gw.subnet})`,
+      );
+    clients.push({ ...c, gwbridgeIp: gwIf.address, gwbridgeIface: gwIf.ifname });
+    p.log?.(
+      node,
+      'discover',
+      `${p.overlayNetwork} ${vx.ifname} vni ${vx.vni}; client ${c.ip} (${c.iface}) / ${gwIf.address} (${gwIf.ifname}); ${served.length} ${p.service} task(s)`,
+    );
+  });
+  const order = (n: string): number => p.nodes.indexOf(n);
+  return {
+    network: { name: ovl.name, id: ovl.id, subnet: ovl.subnet, vni },
+    service: { name: svc.name, vip, port },
+    clientService: p.clientService,
+    nodes: nodes.sort((a, b) => order(a.name) - order(b.name)),
+    tasks: tasks.sort((a, b) => order(a.node) - order(b.node) || a.ip.localeCompare(b.ip)),
+    clients: clients.sort((a, b) => order(a.node) - order(b.node)),
+  };
+}
+
+function inSubnet(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const toInt = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
+}
+
+/** Client namespace state (iptables, IPVS, addresses) and user overlay namespace state (neigh, fdb, vxlan). */
+export async function snapshotClient(
+  pool: SshPool,
+  topo: UserOverlayTopology,
+): Promise<Array<ClientNodeSnapshot & { node: string }>> {
+  return pool.all(
+    topo.nodes.map((n) => n.name),
+    async (node) => {
+      const n = topo.nodes.find((x) => x.name === node)!;
+      const c = topo.clients.find((x) => x.node === node)!;
+      const x = (cmd: string): Promise<string> => pool.exec(node, cmd).then((r) => r.stdout);
+      const hasIpvsadm =
+        (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
+      const [iptablesSave, ipvsadm, procIpvs, addr, neigh, fdb, vxlanLink] = await Promise.all([
+        x(inNs(c.sandboxKey, 'iptables-save')),
+        hasIpvsadm ? x(inNs(c.sandboxKey, 'ipvsadm -Ln')) : Promise.resolve(''),
+        pool
+          .exec(node, inNs(c.sandboxKey, 'cat /proc/net/ip_vs'), { check: false })
+          .then((r) => (r.code === 0 ? r.stdout : '')),
+        x(inNs(c.sandboxKey, 'ip -o addr show')),
+        x(inNs(n.nsPath, 'ip neigh show')),
+        x(inNs(n.nsPath, `bridge fdb show dev ${shQuote(n.vxlanIface)}`)),
+        x(inNs(n.nsPath, `ip -d link show ${shQuote(n.vxlanIface)}`)),
+      ]);
+      return {
+        node,
+        client: { containerId: c.containerId, iptablesSave, ipvsadm, procIpvs, addr },
+        userOverlay: { neigh, fdb, vxlanLink },
+      };
+    },
+  );
+}

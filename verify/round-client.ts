@@ -1,0 +1,77 @@
+/**
+ * The round's part for the paths that start in a client task: discover the user overlay and the
+ * client tasks into the topology, snapshot their namespaces into the node snapshots, run the egress
+ * listener (inside the lab's namespace, on the client address) while the captures run, and send the
+ * exchanges from the client containers.
+ */
+import { discoverClient, snapshotClient } from './discover-client';
+import type { NodeSnapshot, RequestRecord, Topology } from './model';
+import type { SshPool } from './ssh';
+import { clientTraffic, startEgressListener, type ClientPath, type EgressListener } from './traffic-client';
+
+export const CLIENT_PATH_IDS: readonly ClientPath[] = ['service-vip', 'task-to-task', 'dns', 'egress'];
+
+export interface ClientRoundProps {
+  readonly paths: readonly ClientPath[];
+  readonly nodes: readonly string[];
+  readonly clientIp: string;
+  readonly clientService: string;
+  readonly overlayNetwork: string;
+  readonly netnsDir?: string | ((node: string) => string);
+  readonly log: (node: string, step: string, detail: string) => void;
+}
+
+export interface PreparedClient {
+  readonly topology: Topology;
+  readonly snapshots: NodeSnapshot[];
+  readonly listener?: EgressListener;
+}
+
+/** Discovery and snapshots for the client paths; starts the egress listener when egress is asked for. */
+export async function prepareClient(
+  pool: SshPool,
+  topology: Topology,
+  snapshots: readonly NodeSnapshot[],
+  p: ClientRoundProps,
+): Promise<PreparedClient> {
+  const manager = topology.nodes.find((n) => n.leader) ?? topology.nodes.find((n) => n.swarmRole === 'manager');
+  const userOverlay = await discoverClient(pool, {
+    nodes: p.nodes,
+    manager: (manager ?? topology.nodes[0]).name,
+    service: topology.service.name,
+    clientService: p.clientService,
+    overlayNetwork: p.overlayNetwork,
+    log: p.log,
+    ...(p.netnsDir ? { netnsDir: p.netnsDir } : {}),
+  });
+  const listener = p.paths.includes('egress') ? await startEgressListener(p.clientIp) : undefined;
+  if (listener) p.log('client', 'egress', `listening on ${listener.target.ip}:${listener.target.port} (lab namespace)`);
+  const withOverlay: Topology = {
+    ...topology,
+    userOverlay: { ...userOverlay, ...(listener ? { egressTarget: listener.target } : {}) },
+  };
+  const extra = await snapshotClient(pool, withOverlay.userOverlay!);
+  return {
+    topology: withOverlay,
+    snapshots: snapshots.map((s) => {
+      const x = extra.find((e) => e.node === s.node);
+      return x ? { ...s, client: x.client, userOverlay: x.userOverlay } : s;
+    }),
+    ...(listener ? { listener } : {}),
+  };
+}
+
+/** The client exchanges, indexed after `firstIndex` (requests of one round have distinct indexes). */
+export async function clientRequests(
+  pool: SshPool,
+  prepared: PreparedClient,
+  p: ClientRoundProps & { readonly signal?: AbortSignal; readonly firstIndex: number },
+): Promise<RequestRecord[]> {
+  const recs = await clientTraffic(
+    pool,
+    prepared.topology,
+    { paths: p.paths, ...(p.signal ? { signal: p.signal } : {}), log: (node, l) => p.log(node, 'traffic', l) },
+    prepared.listener,
+  );
+  return recs.map((r) => ({ ...r, index: r.index + p.firstIndex }));
+}
