@@ -100,6 +100,8 @@ export function e2eLabFile(flavour: string): Record<string, unknown> {
     throw new PhaseError('args', `SWARM_LAB_E2E_SUFFIX=${suffix}: use 1-6 characters a-z0-9`);
   return {
     name: `e2e-${short}${suffix ? `-${suffix}` : ''}`,
+    // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
+    ...(process.env.SWARM_LAB_E2E_PATHS ? { paths: process.env.SWARM_LAB_E2E_PATHS.split(',') } : {}),
     image: flavour,
     domainType: 'auto',
     // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.
