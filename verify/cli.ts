@@ -11,7 +11,11 @@ import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
+import { EXIT, SwarmLabError } from '../lib/exit';
+import { steadyRound } from './converge';
+import { readIntentFacts } from './discover-intent';
 import { loadLabPins } from './hostkeys';
+import { checkIntent, labIntent, withIntent } from './intent';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
 import type { RoundData } from './model';
@@ -26,6 +30,8 @@ export interface CliOptions {
   insecureAcceptAnyHostKey: boolean;
   bootWaitS: number;
   connectTimeoutS: number;
+  /** Longest wait for a service that is still converging, seconds. */
+  convergeTimeoutS: number;
   out?: string;
   debug: boolean;
   help: boolean;
@@ -40,6 +46,7 @@ export const USAGE = `usage: npm run verify -- [options]
   --no-sbox                        do not capture inside ingress_sbox
   --boot-wait <s>                  keep retrying SSH while nodes boot, seconds (default 180)
   --connect-timeout <s>            one SSH connection attempt, seconds (default 10)
+  --converge-timeout <s>           wait this long for a service that is updating/converging (default 120)
   --out <dir>                      report dir (default .lab/<lab>/reports/<timestamp>)
   --insecure-accept-any-host-key   do not pin host keys (only for hosts you own)
   --debug                          print stacks on errors`;
@@ -51,6 +58,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     insecureAcceptAnyHostKey: false,
     bootWaitS: 180,
     connectTimeoutS: 10,
+    convergeTimeoutS: 120,
     debug: false,
     help: false,
   };
@@ -90,6 +98,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--connect-timeout':
         o.connectTimeoutS = num(a, argv[++i], 1, 600);
+        break;
+      case '--converge-timeout':
+        o.convergeTimeoutS = num(a, argv[++i], 0, 3600);
         break;
       case '--out':
         o.out = str(a, argv[++i]);
@@ -135,6 +146,8 @@ export function errorLine(e: unknown, step?: string): string {
   const s = e instanceof RoundStepError ? e.step : step;
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
   if (err instanceof LabConfigError || err instanceof UsageError) return `verify: ${err.message}`;
+  if (err instanceof SwarmLabError)
+    return `verify: ${err.exitCode === EXIT.inconclusive ? 'INCONCLUSIVE: ' : `failed${s ? ` at ${s}` : ''}: `}${err.line()}`;
   const others = (err as { others?: Error[] }).others;
   const more = others?.length
     ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
@@ -242,24 +255,47 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = await withInterrupt(
       controller,
       async () => {
-        const round = await runRound(p, {
-          nodes: lab.nodes,
-          clientIp: lab.network.clientIp,
-          service: opts.service ?? lab.service.name,
-          ...(opts.entry ? { entryNode: opts.entry } : {}),
-          requests: opts.requests,
-          sbox: opts.sbox,
-          outDir,
-          signal: controller.signal,
-          log,
-        });
+        const service = opts.service ?? lab.service.name;
+        // Intent/flux hook (verify/converge.ts): judge a steady service only, retry once if a task is replaced mid-round.
+        const steady = await steadyRound(
+          () =>
+            runRound(p, {
+              nodes: lab.nodes,
+              clientIp: lab.network.clientIp,
+              service,
+              ...(opts.entry ? { entryNode: opts.entry } : {}),
+              requests: opts.requests,
+              sbox: opts.sbox,
+              outDir,
+              signal: controller.signal,
+              log,
+            }),
+          {
+            read: () =>
+              readIntentFacts(p, {
+                managers: [...lab.nodes]
+                  .sort((a, b) => +(a.role !== 'manager') - +(b.role !== 'manager'))
+                  .map((n) => n.name),
+                service,
+                overlay: lab.service.overlayNetwork,
+              }),
+            timeoutS: opts.convergeTimeoutS,
+            log,
+            signal: controller.signal,
+          },
+        );
+        const round: RoundData = { intent: steady.facts, ...steady.round };
         if (controller.signal.aborted) throw new AbortError('verify');
         writeRoundFiles(outDir, round, transcript);
         const t0 = Date.now();
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');
         const { writeReports, renderTerminal } = await import('./report/index');
-        const verdict = await evaluate(round);
+        // Intent hook (verify/intent.ts): the lab file vs what the swarm says, listed first, FAIL on a mismatch.
+        const verdict = withIntent(
+          await evaluate(round),
+          checkIntent({ ...labIntent(lab), service: { ...labIntent(lab).service, name: service } }, steady.facts),
+        );
         const files = await writeReports(verdict, round, outDir);
         log('*', 'engine', `verdict ${verdict.ok ? 'PASS' : 'FAIL'} (${Date.now() - t0} ms)`);
         process.stdout.write(renderTerminal(verdict) + '\n');
@@ -272,6 +308,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(errorLine(e) + '\n');
     if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
+    if (e instanceof SwarmLabError) return e.exitCode;
     return e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError) ? 130 : 2;
   } finally {
     await pool?.close();

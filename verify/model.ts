@@ -4,6 +4,7 @@
  * reads them (plus pcaps) and decides hop by hop. Everything here is plain JSON so a
  * run can be saved as fixtures and replayed without a lab.
  */
+import type { IntentFacts } from './discover-intent';
 
 /** Kind of network namespace a capture point or snapshot lives in. */
 export type NsKind = 'host' | 'sbox' | 'overlay' | 'task';
@@ -131,6 +132,8 @@ export interface RequestRecord {
 
 /** Everything one verify round produced; what the engine consumes. */
 export interface RoundData {
+  /** What the swarm says it is (verify/discover-intent.ts), read after the round; the intent checks compare it with the lab. */
+  readonly intent?: IntentFacts;
   readonly topology: Topology;
   readonly snapshots: readonly NodeSnapshot[];
   readonly captures: readonly CaptureFile[];

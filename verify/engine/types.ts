@@ -1,4 +1,5 @@
 /** What the engine decides: per hop, per request, per state check, per round. */
+import type { IntentCheck } from '../intent';
 import type { NsKind } from '../model';
 
 /** `not captured`: the capture point or snapshot needed to judge this hop is absent or failed. */
@@ -112,6 +113,8 @@ export interface Distribution {
 }
 
 export interface RoundVerdict {
+  /** Intent checks (lab model vs what the swarm says), listed first; set by verify/intent.ts withIntent. */
+  readonly intent?: readonly IntentCheck[];
   readonly ok: boolean;
   /** 0 path proven; 1 a hop or state check is missing or wrong; 2 not enough captured to judge. */
   readonly exitCode: number;
