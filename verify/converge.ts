@@ -132,14 +132,21 @@ export async function steadyRound<R>(
   let retried: string | undefined;
   let waitedS = 0;
   for (let attempt = 1; ; attempt++) {
-    const before = await settle(props.read, props);
-    waitedS += before.waitedS;
+    // A node without docker or a swarm fails the read; discovery names that better (tool, daemon, swarm state),
+    // so the read's error waits until the round has run.
+    let unread: unknown;
+    const before = await settle(props.read, props).catch((e: unknown) => {
+      if (e instanceof SwarmLabError && e.exitCode === EXIT.inconclusive) throw e;
+      unread = e;
+      return undefined;
+    });
+    waitedS += before?.waitedS ?? 0;
     let round: R;
     try {
       round = await run();
     } catch (e) {
       const what = vanishedWhat(errorText(e));
-      if (!what) throw e;
+      if (!what || !before) throw e;
       const node = (e as { node?: string }).node ?? (e as { cause?: { node?: string } }).cause?.node;
       const line = `${what}${node ? ` on ${node}` : ''} disappeared mid-round (${firstLine(e)})`;
       if (attempt >= 2)
@@ -151,6 +158,7 @@ export async function steadyRound<R>(
       retried = line;
       continue;
     }
+    if (!before) throw unread;
     const after = await props.read();
     const a = runningTaskIds(before.facts).join(',');
     const b = runningTaskIds(after).join(',');
