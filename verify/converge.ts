@@ -145,8 +145,18 @@ export async function steadyRound<R>(
     try {
       round = await run();
     } catch (e) {
-      const what = vanishedWhat(errorText(e));
-      if (!what || !before) throw e;
+      if (!before) throw e;
+      let what = vanishedWhat(errorText(e));
+      // Any other failure while the service changed under the round (a task replaced) counts the same way.
+      if (!what) {
+        const now = await props.read().catch(() => undefined);
+        if (
+          !now ||
+          (runningTaskIds(now).join(',') === runningTaskIds(before.facts).join(',') && !fluxOf(now).converging)
+        )
+          throw e;
+        what = 'a task';
+      }
       const node = (e as { node?: string }).node ?? (e as { cause?: { node?: string } }).cause?.node;
       const line = `${what}${node ? ` on ${node}` : ''} disappeared mid-round (${firstLine(e)})`;
       if (attempt >= 2)
