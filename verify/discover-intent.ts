@@ -84,21 +84,32 @@ export interface IntentFacts {
 const SECTIONS = ['nodes', 'service', 'tasks', 'swarm', 'overlay'] as const;
 type Section = (typeof SECTIONS)[number];
 
-/** The one script run on a manager; each answer under `### <section>`, its exit code under `### rc <section> <n>`. */
+/**
+ * The one script run on a manager; each answer under `### <section>`, its exit code under `### rc <section> <n>`.
+ * The docker commands run side by side (each into a temp file), so the round trip lasts as long as the slowest.
+ */
 export function intentCommand(service: string, overlay: string): string {
   const s = shQuote(service);
-  const part = (name: Section, cmd: string): string => `echo '### ${name}'; ${cmd}; echo "### rc ${name} $?"`;
-  return [
-    part('nodes', 'docker node inspect $(docker node ls -q)'),
-    part('service', `docker service inspect ${s}`),
+  const parts: Array<[Section, string]> = [
+    ['nodes', 'docker node inspect $(docker node ls -q)'],
+    ['service', `docker service inspect ${s}`],
     // Every task of the service, history included: desired and current state tell whether it converges.
-    part(
+    [
       'tasks',
       `t=$(docker service ps -q --no-trunc ${s} 2>/dev/null); if [ -n "$t" ]; then docker inspect --type task $t; else echo '[]'; fi`,
+    ],
+    ['swarm', `docker info --format '{{json .Swarm}}'`],
+    ['overlay', `docker network inspect ${shQuote(overlay)}`],
+  ];
+  return [
+    'd=$(mktemp -d)',
+    ...parts.map(
+      ([name, cmd]) => `{ ( ${cmd} ) >"$d/${name}" 2>"$d/${name}.err" </dev/null; echo $? >"$d/${name}.rc"; } &`,
     ),
-    part('swarm', `docker info --format '{{json .Swarm}}'`),
-    part('overlay', `docker network inspect ${shQuote(overlay)}`),
-  ].join('; ');
+    'wait',
+    `for s in ${parts.map(([n]) => n).join(' ')}; do echo "### $s"; cat "$d/$s"; echo "### rc $s $(cat "$d/$s.rc")"; sed "s/^/$s: /" "$d/$s.err" >&2; done`,
+    'rm -rf "$d"',
+  ].join('\n');
 }
 
 interface RawSection {
@@ -138,15 +149,15 @@ const str = (v: unknown): string => (v === undefined || v === null ? '' : String
 /** Parse the script's output (stdout) into typed facts. */
 export function parseIntentOutput(out: string, fromNode: string, readAt: string, stderr = ''): IntentFacts {
   const sec = splitSections(out);
+  // The script prefixes each part's stderr lines with `<section>: `.
   const why = (s: Section): string =>
-    `${
-      sec[s]?.text.trim() ||
-      stderr
-        .trim()
-        .split('\n')
-        .find((l) => l.trim()) ||
-      `exit ${sec[s]?.rc}`
-    }`;
+    stderr
+      .split('\n')
+      .find((l) => l.startsWith(`${s}: `) && l.length > s.length + 2)
+      ?.slice(s.length + 2)
+      .trim() ||
+    sec[s]?.text.trim() ||
+    `exit ${sec[s]?.rc}`;
   if (sec.nodes?.rc !== 0)
     throw new SwarmLabError(EXIT.env, `intent: docker node inspect failed on ${fromNode}: ${why('nodes')}`, {
       fix: 'run verify against a swarm manager',
@@ -256,7 +267,8 @@ export async function readIntentFacts(
 ): Promise<IntentFacts> {
   const errors: string[] = [];
   for (const node of props.managers) {
-    const r = await pool.exec(node, intentCommand(props.service, props.overlay), { check: false });
+    // Loaded TCG labs answer docker commands slowly; the script runs them side by side but may still take a while.
+    const r = await pool.exec(node, intentCommand(props.service, props.overlay), { check: false, timeoutMs: 180000 });
     if (/^### rc nodes 0$/m.test(r.stdout))
       return parseIntentOutput(r.stdout, node, new Date().toISOString(), r.stderr);
     errors.push(`${node}: ${(r.stderr.trim().split('\n').pop() ?? '') || `exit ${r.code}`}`);
