@@ -27,7 +27,13 @@ const taskName = (service: string, t: IntentTask): string =>
 /** Is the service still converging? Pure: reads the facts only. */
 export function fluxOf(f: IntentFacts): Flux {
   const s = f.service;
-  if (!s) return { converging: false, reasons: [], progress: 'no service' };
+  if (!s) {
+    // A manager too busy to answer (rpc DeadlineExceeded) is not a missing service: wait, do not judge.
+    const busy = f.serviceError !== undefined && !/no such service|not found/i.test(f.serviceError);
+    return busy
+      ? { converging: true, reasons: [`service unreadable: ${f.serviceError}`], progress: 'service unreadable' }
+      : { converging: false, reasons: [], progress: 'no service' };
+  }
   const reasons: string[] = [];
   if (s.update && MOVING_UPDATE.has(s.update.state))
     reasons.push(`update ${s.update.state}${s.update.message ? ` (${s.update.message})` : ''}`);
@@ -69,25 +75,26 @@ export async function settle(read: () => Promise<IntentFacts>, props: SettleProp
   const t0 = now();
   for (;;) {
     const facts = await read();
+    const name = facts.service?.name ?? 'the service';
     const flux = fluxOf(facts);
     const waited = Math.round((now() - t0) / 1000);
     if (!flux.converging) {
-      if (waited > 0) props.log('*', 'converge', `${facts.service?.name} steady after ${waited} s (${flux.progress})`);
+      if (waited > 0) props.log('*', 'converge', `${name} steady after ${waited} s (${flux.progress})`);
       return { facts, waitedS: waited };
     }
     if (waited >= props.timeoutS || props.signal?.aborted)
       throw new SwarmLabError(
         EXIT.inconclusive,
-        `service ${facts.service?.name} still converging after ${waited} s (${flux.progress}): ${flux.reasons.join('; ')}`,
+        `service ${name} still converging after ${waited} s (${flux.progress}): ${flux.reasons.join('; ')}`,
         {
-          subject: facts.service?.name,
-          fix: `wait for \`docker service ps ${facts.service?.name}\` to settle and run verify again, or raise --converge-timeout`,
+          subject: name,
+          fix: `wait for \`docker service ps ${name}\` to settle and run verify again, or raise --converge-timeout`,
         },
       );
     props.log(
       '*',
       'converge',
-      `${facts.service?.name} converging (${flux.progress}; ${flux.reasons.slice(0, 2).join('; ')}${flux.reasons.length > 2 ? `; +${flux.reasons.length - 2} more` : ''}); waiting ${waited}/${props.timeoutS} s`,
+      `${name} converging (${flux.progress}; ${flux.reasons.slice(0, 2).join('; ')}${flux.reasons.length > 2 ? `; +${flux.reasons.length - 2} more` : ''}); waiting ${waited}/${props.timeoutS} s`,
     );
     await sleep(props.pollMs ?? 3000);
   }
