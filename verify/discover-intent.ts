@@ -210,7 +210,10 @@ export function parseIntentOutput(out: string, fromNode: string, readAt: string,
     };
   } else serviceError = why('service');
 
-  const rawTasks = sec.tasks?.rc === 0 ? ((json(sec.tasks, 'docker inspect --type task') ?? []) as any[]) : [];
+  // Task history pruned between `service ps` and `inspect` ("No such task") still prints the others: read them.
+  const rawTasks = sec.tasks?.text.trim().startsWith('[')
+    ? ((json(sec.tasks, 'docker inspect --type task') ?? []) as any[])
+    : [];
   const tasks: IntentTask[] = rawTasks.map((t) => {
     const err = str(t.Status?.Err);
     const cid = str(t.Status?.ContainerStatus?.ContainerID);

@@ -205,3 +205,11 @@ describe('a namespace or container that vanishes mid-round', () => {
     expect(runs).toBe(1);
   });
 });
+
+test('the second recorded state (tasks assigned/starting, old ones not yet stopped) is converging: verify waits instead of judging', () => {
+  const f = parseIntentOutput(read('02-converging.out'), 'node-10', '2026-12-01T14:48:00Z', read('02-converging.err'));
+  const flux = fluxOf(f);
+  expect(flux).toMatchObject({ converging: true, progress: '0/3 running' });
+  expect(flux.reasons[0]).toMatch(/^task my-nginx\.1 \(\w+ on node-22\) assigned$/);
+  expect(flux.reasons[flux.reasons.length - 1]).toBe('1 task(s) scheduled for 3 replica(s)');
+});

@@ -136,3 +136,21 @@ test('failing intent checks make the round FAIL and lead every report', async ()
     /classname="swarm-lab\.intent"[^>]*>\s*<failure message="expected ready\/active; seen down\/active" type="intent">/,
   );
 });
+
+test('a later real answer (service readable, task history pruned mid-read): the service fields agree, only replicas fails', () => {
+  const f = parseIntentOutput(
+    read('flux/02-converging.out'),
+    'node-10',
+    '2026-12-01T14:48:00Z',
+    read('flux/02-converging.err'),
+  );
+  expect(f.tasks.length).toBe(15); // "No such task" for 3 pruned ids; the others are still read
+  expect(f.service).toMatchObject({ mode: 'replicated', replicas: 3, endpointMode: 'vip' });
+  const checks = checkIntent(labIntent(lab), f);
+  expect(checks.filter((c) => !c.ok).map((c) => [c.id, c.seen])).toEqual([
+    ['intent.service.replicas', 'replicated, 3 replicas, 0 running'],
+  ]);
+  const l = clone(lab);
+  l.service.publishedPort = 9091;
+  expect(failing(l as Lab, f)).toEqual(['intent.service.ports', 'intent.service.replicas']);
+});
