@@ -40,11 +40,16 @@ export default tseslint.config(
     },
   },
   {
-    // The parse boundary that reads docker inspect JSON field by field, and tests that probe synthesized
+    // The parse boundaries that read docker inspect JSON field by field (discovery, intent facts), and tests that probe synthesized
     // JSON: a wrong shape fails the check or the assertion that reads it. (The lab file goes through a zod
     // schema, so stacks/lab.ts gets the full rule set.)
-    files: ['verify/parse/docker.ts', 'test/**/*.ts'],
+    files: ['verify/parse/docker.ts', 'verify/discover-intent.ts', 'test/**/*.ts'],
     rules: untypedJson,
+  },
+  {
+    // Test fakes stand in for async interfaces (SSH exec, intent reads, sleeps) and answer at once.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
     // Plain CommonJS run by node directly (jest config, harness helpers started in namespaces).

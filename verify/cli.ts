@@ -14,7 +14,10 @@ import { EXIT, SwarmLabError } from '../lib/exit';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
 import { acquireLabLock, type HeldLock } from '../stacks/lab-lock';
 import { requireState } from '../stacks/lab-state';
+import { steadyRound } from './converge';
+import { readIntentFacts } from './discover-intent';
 import { loadLabPins } from './hostkeys';
+import { checkIntent, labIntent, withIntent } from './intent';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
 import type { RoundData } from './model';
@@ -31,6 +34,8 @@ export interface CliOptions {
   insecureAcceptAnyHostKey: boolean;
   bootWaitS: number;
   connectTimeoutS: number;
+  /** Longest wait for a service that is still converging, seconds. */
+  convergeTimeoutS: number;
   out?: string;
   debug: boolean;
   help: boolean;
@@ -46,6 +51,7 @@ export const USAGE = `usage: npm run verify -- [options]
   --no-sbox                        do not capture inside ingress_sbox
   --boot-wait <s>                  keep retrying SSH while nodes boot, seconds (default 180)
   --connect-timeout <s>            one SSH connection attempt, seconds (default 10)
+  --converge-timeout <s>           wait this long for a service that is updating/converging (default 120)
   --out <dir>                      report dir (default .lab/<lab>/reports/<timestamp>)
   --insecure-accept-any-host-key   do not pin host keys (only for hosts you own)
   --debug                          print stacks on errors`;
@@ -57,6 +63,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     insecureAcceptAnyHostKey: false,
     bootWaitS: 180,
     connectTimeoutS: 10,
+    convergeTimeoutS: 120,
     debug: false,
     help: false,
   };
@@ -103,6 +110,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--connect-timeout':
         o.connectTimeoutS = num(a, argv[++i], 1, 600);
         break;
+      case '--converge-timeout':
+        o.convergeTimeoutS = num(a, argv[++i], 0, 3600);
+        break;
       case '--out':
         o.out = str(a, argv[++i]);
         break;
@@ -146,8 +156,12 @@ export function errorLine(e: unknown, step?: string): string {
   const err = e instanceof RoundStepError ? e.cause : (e as Error);
   const s = e instanceof RoundStepError ? e.step : step;
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
-  if (err instanceof SwarmLabError) return `verify: ${err.line()}`;
   if (err instanceof UsageError) return `verify: ${err.message}`;
+  if (err instanceof SwarmLabError) {
+    const prefix =
+      err.exitCode === EXIT.inconclusive ? 'INCONCLUSIVE: ' : err.exitCode === EXIT.env && s ? `failed at ${s}: ` : '';
+    return `verify: ${prefix}${err.line()}`;
+  }
   const others = (err as { others?: Error[] }).others;
   const more = others?.length
     ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
@@ -275,26 +289,49 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = await withInterrupt(
       controller,
       async () => {
-        const round = await runRound(p, {
-          nodes: lab.nodes,
-          clientIp: lab.network.clientIp,
-          service: opts.service ?? lab.service.name,
-          ...(opts.entry ? { entryNode: opts.entry } : {}),
-          requests: opts.requests,
-          paths: selected,
-          client: { service: `${lab.service.name}-client`, overlayNetwork: lab.service.overlayNetwork },
-          sbox: opts.sbox,
-          outDir: out,
-          signal: controller.signal,
-          log,
-        });
+        const service = opts.service ?? lab.service.name;
+        // Intent/flux hook (verify/converge.ts): judge a steady service only, retry once if a task is replaced mid-round.
+        const steady = await steadyRound(
+          () =>
+            runRound(p, {
+              nodes: lab.nodes,
+              clientIp: lab.network.clientIp,
+              service,
+              ...(opts.entry ? { entryNode: opts.entry } : {}),
+              requests: opts.requests,
+              paths: selected,
+              client: { service: `${lab.service.name}-client`, overlayNetwork: lab.service.overlayNetwork },
+              sbox: opts.sbox,
+              outDir: out,
+              signal: controller.signal,
+              log,
+            }),
+          {
+            read: () =>
+              readIntentFacts(p, {
+                managers: [...lab.nodes]
+                  .sort((a, b) => +(a.role !== 'manager') - +(b.role !== 'manager'))
+                  .map((n) => n.name),
+                service,
+                overlay: lab.service.overlayNetwork,
+              }),
+            timeoutS: opts.convergeTimeoutS,
+            log,
+            signal: controller.signal,
+          },
+        );
+        const round: RoundData = { intent: steady.facts, ...steady.round };
         if (controller.signal.aborted) throw new AbortError('verify');
         writeRoundFiles(out, round, transcript);
         const t0 = Date.now();
         // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
         const { evaluate } = await import('./engine/index');
         const { writeReports, renderTerminal } = await import('./report/index');
-        const verdict = await evaluate(round, { paths: selected });
+        // Intent hook (verify/intent.ts): the lab file vs what the swarm says, listed first, FAIL on a mismatch.
+        const verdict = withIntent(
+          await evaluate(round, { paths: selected }),
+          checkIntent({ ...labIntent(lab), service: { ...labIntent(lab).service, name: service } }, steady.facts),
+        );
         const files = await writeReports(verdict, round, out);
         for (const p of verdict.paths)
           log(
@@ -314,7 +351,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // An early failure leaves no empty report dir behind.
     if (outDir && fs.existsSync(outDir) && !fs.readdirSync(outDir).length) fs.rmdirSync(outDir);
     if (e instanceof SwarmLabError) {
-      process.stderr.write(`verify: ${e.line()}\n`);
+      process.stderr.write(errorLine(e) + '\n');
       if (opts.debug) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }

@@ -6,6 +6,7 @@ import type { ClientNodeSnapshot, UserOverlayTopology } from './model-paths';
  * reads them (plus pcaps) and decides hop by hop. Everything here is plain JSON so a
  * run can be saved as fixtures and replayed without a lab.
  */
+import type { IntentFacts } from './discover-intent';
 
 /** Kind of network namespace a capture point or snapshot lives in. */
 /** `client`: the client task's namespace; `uoverlay`: the user overlay's namespace (`1-<id>`). */
@@ -172,6 +173,8 @@ export interface RequestRecord {
 
 /** Everything one verify round produced; what the engine consumes. */
 export interface RoundData {
+  /** What the swarm says it is (verify/discover-intent.ts), read after the round; the intent checks compare it with the lab. */
+  readonly intent?: IntentFacts;
   readonly topology: Topology;
   readonly snapshots: readonly NodeSnapshot[];
   readonly captures: readonly CaptureFile[];

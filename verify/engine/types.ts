@@ -2,6 +2,7 @@
 import type { HopIdentity, PathVariant } from '../paths/types';
 
 export type { Direction, HopKind, HopNs, HopPhase, NodeRole, PathVariant, ResolvedPoint } from '../paths/types';
+import type { IntentCheck } from '../intent';
 
 /** `not captured`: the capture point or snapshot needed to judge this hop is absent or failed. */
 export type HopStatus = 'ok' | 'missing' | 'wrong' | 'not captured';
@@ -219,6 +220,8 @@ export interface PathVerdict {
 }
 
 export interface RoundVerdict {
+  /** Intent checks (lab model vs what the swarm says), listed first; set by verify/intent.ts withIntent. */
+  readonly intent?: readonly IntentCheck[];
   readonly ok: boolean;
   /** lib/exit.ts: 0 every path proven; 1 a hop or state check is missing or wrong; 2 not enough captured to judge. */
   readonly exitCode: number;

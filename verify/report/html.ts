@@ -5,6 +5,7 @@
  */
 import type { HopStatus, HopVerdict, RequestVerdict, RoundVerdict } from '../engine/types';
 import { MARK, causeLine, escapeXml as e, pathTime, pathWord, pointLabel, requestClasses, verdictWord } from './common';
+import { intentHtml } from './intent';
 
 const COLOR: Record<HopStatus, string> = {
   ok: '#1a7f37',
@@ -135,6 +136,7 @@ th{background:#f6f8fa}td.st{white-space:nowrap;font-weight:600}pre{font-size:12p
 <header><h1>${e(word)} — ${e(v.paths.map((p) => p.id).join(', ') || 'no path')}</h1><p>${e(v.summary)}</p><p>engine ${e(v.engineVersion || '?')} · profile ${e(v.profile)} · exit code ${v.exitCode}${v.ok ? '' : ` · ${e(v.distribution.detail)}`}</p></header>
 <main>
 <p class="legend">${(Object.keys(COLOR) as HopStatus[]).map((s) => `<span><i style="background:${COLOR[s]}"></i>${e(s)}</span>`).join('')}<span>● packet seen at a capture point</span><span>■ state (rules, tables)</span><span style="color:#0969da">── request</span><span style="color:#8250df">- - reply</span></p>
+${intentHtml(v)}
 ${classes}
 ${reqs}
 <section><h2>State checks</h2><table><thead><tr><th>node</th><th>check</th><th>verdict</th><th>expected</th><th>seen</th></tr></thead><tbody>${state}</tbody></table></section>

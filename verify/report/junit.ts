@@ -6,6 +6,7 @@
  */
 import type { RoundVerdict } from '../engine/types';
 import { escapeXml as x, requestClasses, worstHop } from './common';
+import { intentJunit } from './intent';
 
 /** A JUnit testcase: at most one of failure / skipped; `out` goes to system-out. */
 export interface JunitCase {
@@ -63,7 +64,7 @@ type Case = JunitCase;
 const hopFailure = (text: string) => ({ failure: { type: 'hop', text } });
 
 export function renderJunit(v: RoundVerdict): string {
-  const suites: Array<{ name: string; cases: Case[]; time?: number }> = [];
+  const suites: Array<{ name: string; cases: readonly Case[]; time?: number }> = [...intentJunit(v)]; // intent first (verify/report/intent.ts)
   for (const cls of requestClasses(v)) {
     const ids = [...new Set(cls.requests.flatMap((r) => r.hops.map((h) => h.id)))];
     const cases = ids.map((id): Case => {

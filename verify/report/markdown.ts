@@ -1,6 +1,7 @@
 /** Markdown report: the same hop tables as the terminal, per path, for a PR comment or a workshop handout. */
 import type { RoundVerdict } from '../engine/types';
 import { MARK, causeLine, pathTime, pathWord, pointLabel, verdictWord } from './common';
+import { intentMarkdown } from './intent';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -16,6 +17,7 @@ export function renderMarkdown(v: RoundVerdict, pcaps: readonly string[] = []): 
   ];
   const skew = Object.entries(v.clockSkewMs);
   if (skew.length) out.push(`- clock offset vs entry node: ${skew.map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);
+  out.push(...intentMarkdown(v)); // intent first (verify/report/intent.ts)
   if (v.firstBroken) {
     out.push(
       '',

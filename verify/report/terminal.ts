@@ -1,6 +1,7 @@
 /** The terminal view: per path its verdict and time, one hop table per request with ✓/✗, the verdict. */
 import type { RoundVerdict } from '../engine/types';
 import { MARK, causeLine, pathTime, pathWord, pointLabel, verdictWord } from './common';
+import { intentTerminal } from './intent';
 
 const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -9,6 +10,7 @@ export function renderTerminal(v: RoundVerdict): string {
   const out: string[] = [];
   out.push(`swarm-lab verify: ${verdictWord(v)} — ${v.summary}`);
   out.push(`engine ${v.engineVersion || '?'} (profile ${v.profile}); exit code ${v.exitCode}`);
+  out.push(...intentTerminal(v)); // intent first (verify/report/intent.ts)
   for (const p of v.paths) {
     out.push('');
     out.push(`path ${p.id}: ${pathWord(p)} in ${pathTime(p)} — ${p.summary}`);
