@@ -13,12 +13,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
-import { IMAGE_NAMES, type ImageName } from './images';
+import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
 import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
-export const FLAVOURS = IMAGE_NAMES.filter((n): n is Exclude<ImageName, 'web'> => n !== 'web');
+export const FLAVOURS: readonly string[] = IMAGE_FLAVOURS.map((f) => f.name);
 
 export interface RunOptions {
   readonly flavour: string;

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import YAML from 'yaml';
+import { FLAVOURS } from '../e2e/images/flavours';
 
 export type NodeRole = 'manager' | 'worker';
 /** `auto` is resolved by probing the host (see stacks/detect.ts): kvm where usable, else qemu (TCG). */
@@ -97,10 +98,25 @@ export const IMAGES: Readonly<Record<string, ImageSpec>> = {
     sha256: 'e38bab0475cc6d004d2e17015969c659e5a308111851b0e2715e84646035bdd3',
     sshUser: 'centos',
   },
-  'debian12-docker20': debianImage('debian12-docker20', '20.10.24'),
-  'debian13-docker26': debianImage('debian13-docker26', '26.1.5'),
-  'debiansid-docker28': debianImage('debiansid-docker28', '28.5.2'),
+  // One per e2e/images/flavours/*.conf (Debian's docker.io or an engine built from source).
+  ...Object.fromEntries(FLAVOURS.map((f) => [f.name, debianImage(f.name, f.dockerVersion)])),
 };
+
+/** Image name that stands for "the offline Debian flavour carrying the lab's dockerVersion". */
+export const OFFLINE_IMAGE = 'debian';
+
+/** The offline flavour carrying Docker `version`, or a one-line error listing the versions that have one. */
+export function offlineImageFor(version: string, field = 'dockerVersion'): string {
+  const f = FLAVOURS.find((x) => x.dockerVersion === version);
+  if (f) return f.name;
+  const have = [...new Set(FLAVOURS.map((x) => x.dockerVersion))].join(', ');
+  throw new LabConfigError(
+    field,
+    `no offline image carries Docker ${version}; flavours exist for ${have}. ` +
+      `Add one: e2e/engine/pin.sh ${version} (source build) and e2e/images/flavours/<name>.conf with ` +
+      `SUITE, DOCKER_VERSION=${version}, ENGINE=${version}; or use image centos7.9 (docker-ce from Docker's repo)`,
+  );
+}
 
 function debianImage(name: string, dockerVersion: string): ImageSpec {
   return {
@@ -385,7 +401,19 @@ export function resolveLab(opts: ResolveOptions = {}): Lab {
   const setVersion =
     [opts.context?.dockerVersion, fromEnv.dockerVersion].some((v) => v !== undefined) ||
     (file !== undefined && readLabFile(file).dockerVersion !== undefined);
-  if (img?.dockerVersion && !setVersion) lab = { ...lab, dockerVersion: img.dockerVersion };
+  if (lab.image === OFFLINE_IMAGE) {
+    lab = { ...lab, image: offlineImageFor(lab.dockerVersion) };
+  } else if (img?.dockerVersion && !setVersion) {
+    lab = { ...lab, dockerVersion: img.dockerVersion };
+  } else if (img?.dockerVersion && lab.dockerVersion !== img.dockerVersion) {
+    // Offline images cannot install another engine: name the image that has the asked version
+    // (offlineImageFor throws the one-line list of versions when none has it).
+    const other = offlineImageFor(lab.dockerVersion);
+    throw new LabConfigError(
+      'dockerVersion',
+      `image ${lab.image} carries Docker ${img.dockerVersion}, not ${lab.dockerVersion}; use image ${other} or "${OFFLINE_IMAGE}"`,
+    );
+  }
   return validateLab(lab);
 }
 
