@@ -10,7 +10,7 @@
 # runc is cgo with Debian's libseccomp-dev, linked statically so one binary runs on any rootfs.
 # Version variables are set with -ldflags -X so `docker version` reports the real version.
 #
-# Cached per component by an input hash (pin record + this script + Go version) kept in a stamp;
+# Cached per component by an input hash (pin record + RECIPE + Go version) kept in a stamp;
 # concurrent runs serialise on a lock. Build seconds per component go to
 # .cache/engines/build-times.tsv (docker, component, seconds, cold|cached).
 #
@@ -32,7 +32,9 @@ for t in go jq flock; do command -v "$t" >/dev/null || die "$t not found on PATH
 ENG="${SWARM_LAB_ENGINE_CACHE:-$ROOT/.cache/engines}"
 OUT="$ENG/$docker" BIN="$ENG/$docker/bin"
 j() { jq -r "$1" "$rec"; }
-inputs="$(cat "$rec" "${BASH_SOURCE[0]}"; go env GOVERSION GOOS GOARCH)"
+# Bump when a change here alters the binaries (tags, ldflags, packages); other edits rebuild nothing.
+RECIPE=1
+inputs="$(cat "$rec"; echo "recipe $RECIPE"; go env GOVERSION GOOS GOARCH)"
 hash="$(sha256sum <<<"$inputs" | cut -c1-16)"
 COMPONENTS="dockerd docker-proxy containerd containerd-shim-runc-v2 runc docker"
 current() { [ -x "$BIN/$1" ] && [ "$(cat "$OUT/stamps/$1" 2>/dev/null)" = "$hash" ]; }
@@ -67,7 +69,7 @@ copy() {
     touch "$dst/.ready"
   fi
   # Fetch every pinned dependency first: a version the proxy refuses becomes one line naming it.
-  if ! (cd "$dst" && go mod download all) >"$dst/.download.log" 2>&1; then
+  if ! (cd "$dst" && go mod download) >"$dst/.download.log" 2>&1; then
     local bad
     bad="$(grep -oE '[a-z0-9.-]+\.[a-z]+/[^ :@]+@v[^ :]+: [^ ]+ [^ ]+ [0-9]{3}[^:]*' "$dst/.download.log" | head -1)"
     [ -n "$bad" ] || bad="$(grep -m1 -E 'go: |verifying|reading' "$dst/.download.log")"
