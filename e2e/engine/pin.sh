@@ -9,6 +9,8 @@
 #   29.x (moby/moby/v2 v2.0.0-beta.N): the release it is comes from releases/versions.yaml `last`
 #                      and must equal the requested version.
 # Every module is probed with `go mod download`; one the proxy does not serve fails here with one line.
+# Each entry of `substitutions` (component, module, pinned, used, why) becomes a go.mod replace in
+# that component's build: only where the used version is the same code or compiles unchanged.
 # Usage: e2e/engine/pin.sh <docker-version> [<daemon-module>@<version>]
 #   e2e/engine/pin.sh 25.0.5
 #   e2e/engine/pin.sh 29.8.0 github.com/moby/moby/v2@v2.0.0-beta.24
@@ -62,10 +64,14 @@ cli_ver="v$docker+incompatible" subs='[]'
 if ! go mod download -json "github.com/docker/cli@$cli_ver" >/dev/null 2>&1; then
   newest="$(go list -m -versions github.com/docker/cli | tr ' ' '\n' | grep -v -- '-rc' | tail -1)"
   subs="$(jq -nc --arg want "$cli_ver" --arg got "$newest" \
-    '[{module:"github.com/docker/cli",pinned:$want,used:$got,why:"the proxy does not serve the CLI of this release; the newer CLI negotiates the API version down"}]')"
+    '[{component:"cli",module:"github.com/docker/cli",pinned:$want,used:$got,why:"the proxy does not serve the CLI of this release; the newer CLI negotiates the API version down"}]')"
   cli_ver="$newest"
 fi
 cli_src="$(modir github.com/docker/cli "$cli_ver")"
+# Substitutions found by a build (e2e/engine/build.sh names the refused module) are recorded by
+# hand with their evidence; a re-pin keeps them.
+out="$HERE/releases/$docker.json"
+if [ -f "$out" ]; then subs="$(jq -c --argjson new "$subs" '(.substitutions // []) + $new | unique' "$out")"; fi
 cli_gomod=go.mod; [ -f "$cli_src/go.mod" ] || cli_gomod=vendor.mod
 
 jq -n --arg docker "$docker" --arg dmod "$dmod" --arg dver "$dver" --arg gomod "$gomod" \
@@ -79,5 +85,5 @@ jq -n --arg docker "$docker" --arg dmod "$dmod" --arg dver "$dver" --arg gomod "
   runc: { module: "github.com/opencontainers/runc", version: $runc_ver, readFrom: $runc_from },
   upstreamGo: $go_ver,
   substitutions: $subs
-}' >"$HERE/releases/$docker.json"
+}' >"$out.tmp" && mv "$out.tmp" "$out"
 echo "engine pin: wrote e2e/engine/releases/$docker.json" >&2
