@@ -16,10 +16,10 @@ function contextOverrides(app: App): LabOverrides | undefined {
     try {
       return JSON.parse(ctx) as LabOverrides;
     } catch (e) {
-      throw new Error(`lab config: context lab: not valid JSON: ${(e as Error).message}`);
+      throw new Error(`lab config: context lab: not valid JSON: ${(e as Error).message}`, { cause: e });
     }
   }
-  return ctx as LabOverrides;
+  return ctx;
 }
 
 function main(): void {

@@ -105,7 +105,7 @@ export interface MatrixSummary {
 export const PHASES = ['images', 'host', 'deploy', 'verify', 'destroy', 'lab-up'] as const;
 
 const NONE = '—';
-const isBad = (s: HopStatus | string): boolean => s === 'missing' || s === 'wrong';
+const isBad = (s: string): boolean => s === 'missing' || s === 'wrong';
 
 export function summarize(results: readonly FlavourResult[]): MatrixSummary {
   const flavours = results.map(flavourRow);

@@ -85,7 +85,9 @@ export function shapeProblem(r: unknown, flavour: string): string | undefined {
   if (
     o.nodeTimings !== undefined &&
     (!Array.isArray(o.nodeTimings) ||
-      o.nodeTimings.some((n) => typeof n?.node !== 'string' || typeof n?.bootToSshdS !== 'number'))
+      o.nodeTimings.some(
+        (n: Record<string, unknown> | null) => typeof n?.node !== 'string' || typeof n?.bootToSshdS !== 'number',
+      ))
   ) {
     return 'nodeTimings must be [{ node, bootToSshdS, sshdToDockerS }]';
   }

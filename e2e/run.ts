@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly out: string;
   readonly requests: number;
   readonly keepOnFailure: boolean;
+  /** Keep the lab up after the run whatever the outcome (experiments; tear down with e2e:clean). */
+  readonly keep: boolean;
   /** Only tear down what an earlier run of this flavour left (host, domains, state). */
   readonly cleanOnly: boolean;
 }
@@ -45,6 +47,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
   let out = '';
   let requests = 6;
   let keepOnFailure = false;
+  let keep = false;
   let cleanOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,11 +60,12 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     else if (a === '--out') out = val();
     else if (a === '--requests') requests = Number(val());
     else if (a === '--keep-on-failure') keepOnFailure = true;
+    else if (a === '--keep') keep = true;
     else if (a === '--clean') cleanOnly = true;
     else
       throw new PhaseError(
         'args',
-        `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--clean]`,
+        `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--keep] [--clean]`,
       );
   }
   if (!(FLAVOURS as readonly string[]).includes(flavour)) {
@@ -75,6 +79,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     out: path.resolve(out || path.join(ROOT, '.cache', 'e2e', `${stamp}-${flavour}`)),
     requests,
     keepOnFailure,
+    keep,
     cleanOnly,
   };
 }
@@ -266,7 +271,7 @@ export function leftovers(lab: Lab, netns: string): string[] {
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
@@ -426,11 +431,11 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     error = { phase: pe.phase, message: pe.message.split('\n')[0] };
     log(pe.phase, `FAILED: ${error.message}`);
   } finally {
-    const keep = o.keepOnFailure && error !== undefined;
+    const keep = o.keep || (o.keepOnFailure && error !== undefined);
     if (keep) {
       log(
         'destroy',
-        `kept (--keep-on-failure): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
+        `kept (${o.keep ? '--keep' : '--keep-on-failure'}): inspect with 'ip netns exec swl-${lab.name} virsh -c ${host?.libvirtUri ?? '<uri>'} list'; clean with 'npm run e2e:clean -- --flavour ${o.flavour}'`,
       );
     } else {
       try {
@@ -519,7 +524,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.cleanOnly) {
-    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) as never });
+    const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) });
     hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });

@@ -15,6 +15,8 @@ PKGS=(
   xsltproc binutils curl
   # provisioning (ansible-core 2.14 still manages CentOS 7's Python 2.7)
   ansible ansible-lint
+  # npm run lint checks every shell script
+  shellcheck
   # HTML report rendering check
   chromium fonts-dejavu-core
 )

@@ -15,6 +15,7 @@ step "toolchain (OpenTofu + libvirt provider, cached; or SWARM_LAB_SYSTEM_TF=1)"
 # shellcheck source=tf-env.sh
 source scripts/tf-env.sh
 export CI="${CI:-1}" FORCE_COLOR=0
+# shellcheck disable=SC2016 # JavaScript, with its own template literals
 node -r ts-node/register/transpile-only -e '
   try { require("./stacks/preflight").checkLibvirtSocket(require("./stacks/lab").resolveLab()); }
   catch (e) { console.error(`swarm-lab: ${e.message}`); process.exit(1); }'

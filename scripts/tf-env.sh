@@ -11,5 +11,6 @@ else
   # shellcheck source=/dev/null
   source .toolchain/env.sh
   # cdktf's provider lock asks the public registry; the local mirror has what we need.
+  # shellcheck disable=SC2034 # read by the scripts that source this file
   TF_LOCK_ARGS=(--skip-provider-lock)
 fi

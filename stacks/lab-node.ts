@@ -151,7 +151,7 @@ export class LabNode extends Construct {
       console: [{ type: 'pty', targetPort: '0', targetType: 'serial' }],
       ...(direct
         ? {
-            kernel: props.base.kernel!.id,
+            kernel: props.base.kernel.id,
             ...(props.base.initrd ? { initrd: props.base.initrd.id } : {}),
             cmdline: kernelCmdline(lab, node, image),
           }

@@ -5,7 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { imageOf, type Lab } from './lab';
+import { EXIT, SwarmLabError } from '../lib/exit';
+import { serviceImageTarball } from './inventory';
+import { imageOf, LabConfigError, type Lab } from './lab';
 import { findIsoTool } from './seed-iso';
 
 function onPath(bin: string): boolean {
@@ -18,15 +20,28 @@ export function checkLocalImageFiles(lab: Lab, root: string): void {
   const files = [img.source, img.kernel, img.initrd].filter((f): f is string => !!f && !/^https?:\/\//.test(f));
   const missing = files.map((f) => path.resolve(root, f)).filter((f) => !fs.existsSync(f));
   if (missing.length) {
-    throw new Error(
+    throw new SwarmLabError(
+      EXIT.env,
       `image ${img.name}: missing ${missing.join(', ')}; build the lab images first (see e2e/images) or choose another image`,
+    );
+  }
+}
+
+/** A `local:` service image is loaded from a tarball on the controller: it must exist before VMs boot. */
+export function checkServiceImageTarball(lab: Lab, root: string): void {
+  const tar = serviceImageTarball(lab, root);
+  if (tar && !fs.existsSync(tar)) {
+    throw new LabConfigError(
+      'service.imageTarball',
+      `${tar} does not exist (service.image ${lab.service.image}); build it (bash e2e/images/build.sh) or set service.imageTarball`,
     );
   }
 }
 
 export function checkControllerTools(): void {
   if (!onPath('xsltproc')) {
-    throw new Error(
+    throw new SwarmLabError(
+      EXIT.env,
       'xsltproc not found; the libvirt provider needs it to apply the domain XSLT (Debian/Ubuntu: apt-get install xsltproc; Fedora: dnf install libxslt)',
     );
   }
@@ -46,7 +61,8 @@ export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs
       ? '/var/run/libvirt/libvirt-sock'
       : path.join(process.env.XDG_RUNTIME_DIR ?? '/run/user/0', 'libvirt', 'libvirt-sock'));
   if (!exists(socket)) {
-    throw new Error(
+    throw new SwarmLabError(
+      EXIT.env,
       `libvirtUri ${lab.libvirtUri}: no libvirtd socket at ${socket}; start libvirtd (systemctl start libvirtd, or e2e/host/up.sh for a private one) or set SWARM_LAB_LIBVIRT_URI`,
     );
   }
@@ -55,4 +71,5 @@ export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs
 export function preflight(lab: Lab, root: string): void {
   checkControllerTools();
   checkLocalImageFiles(lab, root);
+  checkServiceImageTarball(lab, root);
 }

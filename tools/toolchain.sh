@@ -54,7 +54,7 @@ NICE="nice -n 10"
 download_module() {
   local mod="$1" ver="$2" dir dst
   dir="$(go mod download -json "$mod@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -n "$dir" ] && [ -d "$dir" ] || die "go mod download $mod@$ver gave no module dir (is the Go proxy reachable? GOPROXY=$(go env GOPROXY))"
+  [[ -n $dir && -d $dir ]] || die "go mod download $mod@$ver gave no module dir (is the Go proxy reachable? GOPROXY=$(go env GOPROXY))"
   dst="$TC/src/$(basename "$mod")@$ver"
   rm -rf "$dst"
   cp -r "$dir" "$dst"
@@ -67,7 +67,8 @@ stamp_ok() { # stamp_ok <name> <expected> <binary>
 }
 
 build_tofu() {
-  local want="tofu v$TOFU_VERSION $(go env GOOS)_$(go env GOARCH)"
+  local want
+  want="tofu v$TOFU_VERSION $(go env GOOS)_$(go env GOARCH)"
   if stamp_ok tofu "$want" "$TOFU_BIN"; then log "OpenTofu v$TOFU_VERSION present (cached)"; return; fi
   local t0 src
   t0=$(date +%s)
@@ -85,7 +86,8 @@ build_tofu() {
 }
 
 build_provider() {
-  local want="terraform-provider-libvirt v$LIBVIRT_VERSION $(go env GOOS)_$(go env GOARCH)"
+  local want
+  want="terraform-provider-libvirt v$LIBVIRT_VERSION $(go env GOOS)_$(go env GOARCH)"
   if stamp_ok libvirt "$want" "$PROVIDER_BIN"; then log "libvirt provider v$LIBVIRT_VERSION present (cached)"; return; fi
   local t0 src
   t0=$(date +%s)

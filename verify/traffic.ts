@@ -4,7 +4,6 @@
  * and time. Records what the engine needs to find each request in the pcaps.
  */
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import type { Duplex } from 'stream';
 import type { RequestRecord } from './model';
@@ -79,9 +78,7 @@ function oneRequest(
           headers: { Connection: 'close', 'User-Agent': 'swarm-lab-verify' },
           // With a dialed stream there must be no agent: Node ignores createConnection when
           // `agent` is set (even `false`) and would connect by itself from this namespace.
-          ...(sock
-            ? { createConnection: () => sock as net.Socket }
-            : { agent: false, ...(localAddress ? { localAddress } : {}) }),
+          ...(sock ? { createConnection: () => sock } : { agent: false, ...(localAddress ? { localAddress } : {}) }),
         },
         (res) => {
           let body = '';
@@ -102,7 +99,7 @@ function oneRequest(
           }
           return;
         }
-        s.once('connect', () => (clientPort = (s as net.Socket).localPort));
+        s.once('connect', () => (clientPort = s.localPort));
       });
       req.on('error', (e) => done({ error: e.message }));
       req.end();

@@ -21,12 +21,12 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 log() { printf 'engine: %s\n' "$*" >&2; }
-die() { printf 'engine: error: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'engine: error: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 [ $# -ge 1 ] || die "usage: e2e/engine/build.sh <docker-version> [--check]" 3
 docker="$1" mode="${2:-build}"
 rec="$HERE/releases/$docker.json"
-[ -f "$rec" ] || die "no pin record for Docker $docker (have: $(cd "$HERE/releases" && ls *.json | sed 's/\.json$//' | tr '\n' ' ')); add one with e2e/engine/pin.sh $docker" 3
+[ -f "$rec" ] || die "no pin record for Docker $docker (have: $(find "$HERE/releases" -name '*.json' -printf '%f ' | sed 's/\.json//g')); add one with e2e/engine/pin.sh $docker" 3
 for t in go jq flock; do command -v "$t" >/dev/null || die "$t not found on PATH" 5; done
 
 ENG="${SWARM_LAB_ENGINE_CACHE:-$ROOT/.cache/engines}"
@@ -148,5 +148,5 @@ if ! current docker; then
 else cached docker; fi
 
 "$BIN/dockerd" --version | grep -q "version $v," || die "built dockerd reports '$("$BIN/dockerd" --version)', expected $v"
-jq -n --slurpfile r "$rec" --arg s "$(cd "$OUT/stamps" && grep -H . * | tr '\n' ' ')" '{release: $r[0], stamps: $s}' >"$OUT/engine.json"
+jq -n --slurpfile r "$rec" --arg s "$(cd "$OUT/stamps" && grep -H . -- * | tr '\n' ' ')" '{release: $r[0], stamps: $s}' >"$OUT/engine.json"
 log "Docker $docker engine ready in $BIN"

@@ -35,7 +35,7 @@ modir() {
 src="$(modir "$dmod" "$dver")"
 pick() { # pick <NAME> -> version from the installer, else the Dockerfile ARG
   local name="$1" lower f v=""
-  lower="$(tr 'A-Z' 'a-z' <<<"${name%_VERSION}")"
+  lower="$(tr '[:upper:]' '[:lower:]' <<<"${name%_VERSION}")"
   f="$src/hack/dockerfile/install/$lower.installer"
   if [ -f "$f" ]; then
     v="$(sed -n "s/^: \"\${$name:=\(.*\)}\"$/\1/p" "$f")"

@@ -78,6 +78,7 @@ start_daemons() {
   # virtlogd at the fixed /run/libvirt/virtlogd-sock). Both daemonise; the
   # namespace lives as long as they do.
   # 8>&-: the daemons must not inherit (and so hold) the up/down lock.
+  # shellcheck disable=SC2016 # the inner bash expands this script's $vars
   ip netns exec "$NS" unshare --mount --propagation private -- bash -ec '
     d=$1
     mount --bind "$d/etc" /etc/libvirt

@@ -29,7 +29,7 @@ IMG=$CACHE/$IMAGE
 LAB=smoke-$$
 NODE=node-10 IP=10.211.55.10 MAC=52:54:00:d3:37:0a NET=smoke
 SSH_TIMEOUT=${SWARM_LAB_SMOKE_SSH_TIMEOUT:-420}
-[[ -f $HERE/flavours/$IMAGE.conf ]] || { echo "unknown image $IMAGE; known: $(cd "$HERE/flavours" && ls | sed "s/.conf$//" | tr "\n" " ")" >&2; exit 2; }
+[[ -f $HERE/flavours/$IMAGE.conf ]] || { echo "unknown image $IMAGE; known: $(cd "$HERE/flavours" && printf '%s ' *.conf | sed 's/\.conf / /g')" >&2; exit 2; }
 # shellcheck source=/dev/null
 EXPECT_DOCKER=$(source "$HERE/flavours/$IMAGE.conf" && echo "$DOCKER_VERSION")
 
@@ -46,7 +46,9 @@ cleanup() {
     log "kept: source $HOST_DIR/env; ip netns exec $NS ssh -i $W/id root@$IP; e2e/host/down.sh $LAB"
   else
     # Logs stay for a failed run (.cache/host/<lab>/log), go with a passed one.
-    "$ROOT/e2e/host/down.sh" "$LAB" $([[ $rc == 0 ]] && echo --purge) >/dev/null 2>&1 ||
+    local purge=()
+    [[ $rc == 0 ]] && purge=(--purge)
+    "$ROOT/e2e/host/down.sh" "$LAB" "${purge[@]}" >/dev/null 2>&1 ||
       log "teardown of $LAB failed; run e2e/host/down.sh $LAB"
   fi
   exit $rc

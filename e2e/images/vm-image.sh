@@ -90,8 +90,10 @@ EOF
   {
     # The mirror may serve a suite whose Release is past Valid-Until (a
     # frozen sid); debootstrap already verified its signature.
+    local pkgs
+    mapfile -t pkgs < <(packages)
     in_root apt-get -o Acquire::Check-Valid-Until=false update &&
-      in_root apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 $(packages)
+      in_root apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 "${pkgs[@]}"
   } >"$WORK/apt.log" 2>&1 || rc=$?
   umount "$R/var/cache/apt/archives" "$R/dev/pts" "$R/dev" "$R/sys" "$R/proc"
   [[ $rc == 0 ]] || { tail -n 30 "$WORK/apt.log" >&2; die "apt-get install in the $SUITE chroot failed (exit $rc, log: $WORK/apt.log)"; }
@@ -139,11 +141,13 @@ do_configure() {
 }
 
 do_record() {
+  # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
   in_root dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/packages.lst"
   local v
   if [[ -n $ENGINE ]]; then
     v=$("$R/usr/bin/dockerd" --version | sed -n 's/^Docker version \([^,]*\),.*/\1/p')
   else
+    # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
     v=$(in_root dpkg-query -W -f '${Version}' docker.io)
   fi
   echo "$v" >"$WORK/docker-version"
@@ -154,9 +158,10 @@ do_record() {
 }
 
 do_image() {
-  local k i
-  k=$(ls "$R"/boot/vmlinuz-* | tail -n 1)
-  i=$(ls "$R"/boot/initrd.img-* | tail -n 1)
+  local ks is k i
+  # Globs sort; the last is the newest kernel.
+  ks=("$R"/boot/vmlinuz-*) is=("$R"/boot/initrd.img-*)
+  k=${ks[-1]} i=${is[-1]}
   [[ -f $k && -f $i ]] || die "no kernel or initrd in $R/boot"
   cp "$k" "$WORK/vmlinuz"
   cp "$i" "$WORK/initrd.img"

@@ -170,7 +170,7 @@ describe('web image archive', () => {
   const sha = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
   const tarRead = (tar: string, member: string): Buffer => {
     const r = spawnSync('tar', ['-xOf', tar, member], { maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`tar -xOf ${tar} ${member}: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`tar -xOf ${tar} ${member}: ${r.stderr.toString()}`);
     return r.stdout;
   };
 

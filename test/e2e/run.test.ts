@@ -5,7 +5,7 @@ describe('e2e runner', () => {
   test('every flavour gets a valid lab on the seed addresses, with its own name and the image Docker version', () => {
     const names = new Set<string>();
     for (const f of FLAVOURS) {
-      const lab = resolveLab({ env: {}, context: e2eLabFile(f) as never });
+      const lab = resolveLab({ env: {}, context: e2eLabFile(f) });
       names.add(lab.name);
       expect(lab.image).toBe(f);
       expect(lab.nodes.map((n) => n.ip)).toEqual(['10.211.55.10', '10.211.55.18', '10.211.55.22']);
@@ -13,7 +13,7 @@ describe('e2e runner', () => {
       expect(lab.service.publishedPort).toBe(9090);
     }
     expect(names.size).toBe(FLAVOURS.length);
-    expect(resolveLab({ env: {}, context: e2eLabFile('debian13-docker26') as never }).dockerVersion).toBe('26.1.5');
+    expect(resolveLab({ env: {}, context: e2eLabFile('debian13-docker26') }).dockerVersion).toBe('26.1.5');
   });
 
   test('arguments: unknown flavour and option are refused with the allowed values', () => {

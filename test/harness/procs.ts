@@ -11,7 +11,9 @@ export function run(argv: string[], input?: string): string {
     return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { status?: number; stderr?: string };
-    throw new Error(`${argv.join(' ')} failed (exit ${err.status}): ${String(err.stderr ?? '').trim()}`);
+    throw new Error(`${argv.join(' ')} failed (exit ${err.status}): ${String(err.stderr ?? '').trim()}`, {
+      cause: e,
+    });
   }
 }
 
@@ -119,11 +121,11 @@ export function spawnInNs(
         resolve(tracked);
       }
     };
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       if (out.length < 65536) out += d.toString();
       check();
     });
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       if (err.length < 65536) err += d.toString();
       check();
     });

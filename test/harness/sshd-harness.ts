@@ -178,7 +178,9 @@ export class SshdHarness {
           break;
         } catch (e) {
           if (Date.now() > deadline)
-            throw new Error(`sshd on ${h.name} (${h.ip}) not listening: ${(e as Error).message}; ${h.sshd.stderr()}`);
+            throw new Error(`sshd on ${h.name} (${h.ip}) not listening: ${(e as Error).message}; ${h.sshd.stderr()}`, {
+              cause: e,
+            });
           await new Promise((r) => setTimeout(r, 100));
         }
       }

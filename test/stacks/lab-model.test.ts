@@ -45,8 +45,9 @@ describe('lab model defaults', () => {
 
   test('a Debian lab image sets the Docker version it carries; another version names the image that has it', () => {
     expect(resolveWith({ image: 'debian13-docker26' }).dockerVersion).toBe('26.1.5');
+    expect(resolveWith({ image: 'debian13-docker26', dockerVersion: '26.1.5' }).dockerVersion).toBe('26.1.5');
     expect(() => resolveWith({ image: 'debian13-docker26', dockerVersion: '25.0.5' })).toThrow(
-      'lab config: dockerVersion: image debian13-docker26 carries Docker 26.1.5, not 25.0.5; use image debian12-docker25 or "debian"',
+      'lab config: dockerVersion: 25.0.5 is not available on image debian13-docker26: the offline image carries Docker 26.1.5 only; use image debian12-docker25 (or "debian")',
     );
   });
 
@@ -105,7 +106,7 @@ describe('lab model validation: one line naming the field', () => {
     ['no manager', { nodes: seedNodes.map((n) => ({ ...n, role: 'worker' })) }, 'nodes', /no node has role manager/],
     ['published port out of range', { service: { publishedPort: 70000 } }, 'service.publishedPort', /allowed 1-65535/],
     ['target port 0', { service: { targetPort: 0 } }, 'service.targetPort', /allowed 1-65535/],
-    ['data path port out of range', { dataPathPort: -1 }, 'dataPathPort', /allowed 1-65535/],
+    ['data path port out of range', { dataPathPort: -1 }, 'dataPathPort', /allowed 1024-49151/],
     ['replicas < 1', { service: { replicas: 0 } }, 'service.replicas', /allowed integer 1-100/],
     ['unknown image', { image: 'centos6' }, 'image', /unknown image "centos6"; known: centos7\.9/],
     ['malformed Docker version', { dockerVersion: '24.0' }, 'dockerVersion', /expected MAJOR\.MINOR\.PATCH/],

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveLab } from '../../stacks/lab';
-import { checkControllerTools, checkLocalImageFiles } from '../../stacks/preflight';
+import { checkControllerTools, checkLibvirtSocket, checkLocalImageFiles } from '../../stacks/preflight';
 import { REPO_ROOT } from './helpers';
 
 /** Run the CDKTF app the way `cdktf synth` does (cdktf.json "app"). */
@@ -71,8 +71,6 @@ describe('preflight', () => {
 });
 
 describe('libvirt socket preflight (npm run lab, before deploy)', () => {
-  const { checkLibvirtSocket } = require('../../stacks/preflight') as typeof import('../../stacks/preflight');
-  const { resolveLab } = require('../../stacks/lab') as typeof import('../../stacks/lab');
   test('a local URI without its socket names the socket and the fix', () => {
     const lab = resolveLab({ env: {} });
     expect(() => checkLibvirtSocket(lab, () => false)).toThrow(

@@ -255,7 +255,7 @@ describe('LabStack synth variants', () => {
 
   test('Debian lab image: direct kernel boot, root login, no become, local tarball service image', () => {
     const s = synthLab(
-      { image: 'debian12-docker20', service: { image: 'local:swarm-lab-web:1' } as any },
+      { image: 'debian12-docker20', service: { image: 'local:swarm-lab-web:1' } },
       { provision: false },
     );
     try {

@@ -60,12 +60,14 @@ export function writePcapng(
   };
   const u32 = (v: number) => {
     const b = Buffer.alloc(4);
-    le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0);
+    if (le) b.writeUInt32LE(v >>> 0);
+    else b.writeUInt32BE(v >>> 0);
     return b;
   };
   const u16 = (v: number) => {
     const b = Buffer.alloc(2);
-    le ? b.writeUInt16LE(v) : b.writeUInt16BE(v);
+    if (le) b.writeUInt16LE(v);
+    else b.writeUInt16BE(v);
     return b;
   };
   const option = (code: number, val: Buffer) =>

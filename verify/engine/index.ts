@@ -22,6 +22,7 @@ export interface EvaluateProps {
   readonly vxlanPorts?: readonly number[];
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- a stable async API that callers await
 export async function evaluate(round: RoundData, opts: EvaluateProps = {}): Promise<RoundVerdict> {
   const t = round.topology;
   const vxlanPorts = new Set([4789, t.ingress.dataPathPort, ...(opts.vxlanPorts ?? [])]);

@@ -5,9 +5,15 @@ export const MARK: Record<HopStatus, string> = { ok: '✓', missing: '✗', wron
 
 export function escapeXml(s: string): string {
   // Control characters other than tab/newline are not allowed in XML 1.0.
-  return s
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return (
+    s
+      .replace(
+        /[&<>"']/g,
+        (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+      )
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point here
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
 }
 
 /** Requests grouped by class: same entry node and same serving node (so the same hops). */

@@ -77,7 +77,6 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
     CaptureSession.start(pool, lab.points(), { listenTimeoutMs: 15000, remoteDir: rdir() }),
   );
   let requests: RequestRecord[];
-  let files: CaptureFile[];
   try {
     expect(tcpdumpsUnder()).toHaveLength(lab.points().length);
     requests = await generateTraffic(
@@ -87,7 +86,7 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
   } finally {
     await session.stop();
   }
-  files = await session.collect(out);
+  const files: CaptureFile[] = await session.collect(out);
   // Stopped by PID and cleaned up on the nodes.
   expect(tcpdumpsUnder()).toEqual([]);
   for (const x of h.hosts) {
@@ -114,17 +113,17 @@ test('tcpdump over SSH at every point; the SYN of each request is followed hop b
   );
   for (const r of requests) expect(r.clientPort).toBeGreaterThan(1023);
 
-  const at = async (node: string, ns: string, iface: string): Promise<SynSighting[]> => {
+  const at = (node: string, ns: string, iface: string): SynSighting[] => {
     const f = files.find((x) => x.node === node && x.ns === ns && x.iface === iface)!;
     return decodeSyns(f.file);
   };
-  const sbox = await at('h1', 'sbox', 'eth0');
-  const h1nic = await at('h1', 'host', 'eth0');
-  const h2nic = await at('h2', 'host', 'eth0');
-  const h1vx = await at('h1', 'overlay', 'vxlan0');
-  const h2vx = await at('h2', 'overlay', 'vxlan0');
-  const h1task = await at('h1', 'task', 'eth0');
-  const h2task = await at('h2', 'task', 'eth0');
+  const sbox = at('h1', 'sbox', 'eth0');
+  const h1nic = at('h1', 'host', 'eth0');
+  const h2nic = at('h2', 'host', 'eth0');
+  const h1vx = at('h1', 'overlay', 'vxlan0');
+  const h2vx = at('h2', 'overlay', 'vxlan0');
+  const h1task = at('h1', 'task', 'eth0');
+  const h2task = at('h2', 'task', 'eth0');
 
   for (const r of requests) {
     const dst = lab.hosts[r.index % 2].taskIp;

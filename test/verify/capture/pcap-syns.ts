@@ -17,7 +17,7 @@ export interface SynSighting {
   readonly outerDstPort?: number;
 }
 
-export async function decodeSyns(file: string): Promise<SynSighting[]> {
+export function decodeSyns(file: string): SynSighting[] {
   const cap = readCapture(fs.readFileSync(file));
   if (cap.issue) throw new Error(`${file}: ${cap.issue.layer}: ${cap.issue.detail}`);
   const out: SynSighting[] = [];

@@ -88,7 +88,7 @@ test('a round: every planned point captured and fetched, requests recorded with 
   }
   // Each recorded client port is the one on the wire at the entry node's NIC.
   const nic = round.captures.find((c) => c.node === 'centos7-10' && c.ns === 'host')!;
-  const syns = await decodeSyns(nic.file);
+  const syns = decodeSyns(nic.file);
   expect(syns.map((s) => s.srcPort).sort()).toEqual(round.requests.map((r) => r.clientPort).sort());
   expect(syns.every((s) => s.src === '10.77.0.1' && s.dst === '10.77.0.11' && s.dstPort === 9090)).toBe(true);
   // The engine reads this round as is. The look-alike has no routing mesh (the web server sits on

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { distributionOf, evaluate } from '../../../verify/engine';
-import type { RequestVerdict, RoundVerdict } from '../../../verify/engine';
+import type { RoundVerdict } from '../../../verify/engine';
 import type { DecodedPacket, FrameRecord } from '../../../verify/decode';
 import type { CaptureFile, NodeSnapshot, RoundData, TaskInfo, Topology } from '../../../verify/model';
 import { OutFrame, rewriteCapture, tcpLayer, vxlanOffset } from '../pcap-writer';
@@ -346,7 +346,7 @@ describe.each(CASES)('%s broken (request %i)', (hop, req, change, status, detail
     const v = await judge(change());
     expect(v.ok).toBe(false);
     expect(v.exitCode).toBe(1);
-    const r = v.requests[req] as RequestVerdict;
+    const r = v.requests[req];
     expect(r.ok).toBe(false);
     expect(r.firstBroken?.hop).toBe(hop);
     const h = r.hops.find((x) => x.id === hop);
@@ -469,10 +469,7 @@ describe('round robin', () => {
     sandboxKey: '',
   }));
   const served = (...ips: number[]) =>
-    ips.map(
-      (n, i) =>
-        ({ index: i, entryNode: 'n0', hops: [], ok: true, notes: [], servedTask: `10.0.0.${n}` }) as RequestVerdict,
-    );
+    ips.map((n, i) => ({ index: i, entryNode: 'n0', hops: [], ok: true, notes: [], servedTask: `10.0.0.${n}` }));
   test.each([
     [[20, 21, 10, 20, 21, 10], true],
     [[20, 21, 10], true],

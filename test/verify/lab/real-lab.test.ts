@@ -25,10 +25,10 @@ function replayPool(transcript: readonly TranscriptEntry[], nodes: readonly stri
   const pool = {
     nodes,
     user: 'root',
-    async exec(node: string, command: string): Promise<ExecResult> {
+    exec(node: string, command: string): Promise<ExecResult> {
       const r = answers.get(`${node}\0${command}`);
-      if (!r) throw new Error(`not in the transcript: ${node}: ${command}`);
-      return r;
+      if (!r) return Promise.reject(new Error(`not in the transcript: ${node}: ${command}`));
+      return Promise.resolve(r);
     },
     async all<T>(ns: readonly string[], fn: (n: string) => Promise<T>): Promise<T[]> {
       return Promise.all(ns.map(fn));
