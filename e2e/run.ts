@@ -68,7 +68,7 @@ export function parseArgs(argv: readonly string[]): RunOptions {
         `unknown option ${a}; usage: npm run e2e -- [--flavour ${FLAVOURS.join('|')}] [--out dir] [--requests n] [--keep-on-failure] [--keep] [--clean]`,
       );
   }
-  if (!(FLAVOURS as readonly string[]).includes(flavour)) {
+  if (!FLAVOURS.includes(flavour)) {
     throw new PhaseError('args', `--flavour ${flavour} is unknown; use one of ${FLAVOURS.join(', ')}`);
   }
   if (!Number.isInteger(requests) || requests < 1 || requests > 100)
