@@ -14,12 +14,12 @@ import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
-import { IMAGE_NAMES, type ImageName } from './images';
+import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
 import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
-export const FLAVOURS = IMAGE_NAMES.filter((n): n is Exclude<ImageName, 'web'> => n !== 'web');
+export const FLAVOURS: readonly string[] = IMAGE_FLAVOURS.map((f) => f.name);
 
 export interface RunOptions {
   readonly flavour: string;
@@ -73,7 +73,7 @@ export function parseArgs(argv: readonly string[]): RunOptions & { help?: string
   }
   const v = a.values;
   const flavour = v.flavour;
-  if (!(FLAVOURS as readonly string[]).includes(flavour)) {
+  if (!FLAVOURS.includes(flavour)) {
     throw new PhaseError('args', `--flavour ${flavour} is unknown; use one of ${FLAVOURS.join(', ')}`);
   }
   const requests = Number(v.requests);

@@ -3,6 +3,8 @@
  * so a version the image's repository does not have is refused at synth, not minutes into a deploy.
  */
 
+import { compareVersions, FLAVOURS } from '../e2e/images/flavours';
+
 /** A VM image the lab can boot. CentOS images boot from disk; Debian lab images by direct kernel boot. */
 export interface ImageSpec {
   readonly name: string;
@@ -72,17 +74,26 @@ export const IMAGES: Readonly<Record<string, ImageSpec>> = {
     dockerVersions: EL7_DOCKER_CE,
     versionSource: `el7 docker-ce has ${EL7_DOCKER_CE[0]} to ${EL7_DOCKER_CE[EL7_DOCKER_CE.length - 1]}`,
   },
-  'debian12-docker20': debianImage('debian12-docker20', '20.10.24'),
-  'debian13-docker26': debianImage('debian13-docker26', '26.1.5'),
-  'debiansid-docker28': debianImage('debiansid-docker28', '28.5.2'),
+  // One per e2e/images/flavours/*.conf (Debian's docker.io or an engine built from source by e2e/engine).
+  ...Object.fromEntries(FLAVOURS.map((f) => [f.name, debianImage(f.name, f.dockerVersion)])),
 };
 
-const versionKey = (v: string): number[] => v.split('.').map(Number);
-function compareVersions(a: string, b: string): number {
-  const x = versionKey(a);
-  const y = versionKey(b);
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
+/** Image name that stands for "the offline Debian flavour carrying the lab's dockerVersion". */
+export const OFFLINE_IMAGE = 'debian';
+
+/** The offline flavour carrying Docker `version`, if one does. */
+export function offlineImageFor(version: string): string | undefined {
+  return FLAVOURS.find((f) => f.dockerVersion === version)?.name;
+}
+
+/** One line for a version no offline image carries: the versions that have one, and how to add one. */
+export function noOfflineImage(version: string): string {
+  const have = [...new Set(FLAVOURS.map((f) => f.dockerVersion))].join(', ');
+  return (
+    `no offline image carries Docker ${version}; flavours exist for ${have}. ` +
+    `Add one: e2e/engine/pin.sh ${version} (source build) and e2e/images/flavours/<name>.conf with ` +
+    `SUITE, DOCKER_VERSION=${version}, ENGINE=${version}; or use image centos7.9 (docker-ce from Docker's repo)`
+  );
 }
 
 /** The image's version nearest below `v` (or its first), for a "did you mean". */

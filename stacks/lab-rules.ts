@@ -5,7 +5,7 @@
  * at most one (field, detail); the first one found is the error.
  */
 import * as net from 'net';
-import { IMAGES, nearestVersion } from './lab-images';
+import { IMAGES, nearestVersion, noOfflineImage, OFFLINE_IMAGE, offlineImageFor } from './lab-images';
 import type { Lab } from './lab-schema';
 
 export interface LabIssue {
@@ -132,11 +132,16 @@ export const LAB_RULES: readonly Rule[] = [
   (lab) => {
     const img = IMAGES[lab.image];
     if (!img || img.dockerVersions.includes(lab.dockerVersion)) return undefined;
-    if (img.dockerVersions.length === 1)
+    if (img.dockerVersions.length === 1) {
+      // An offline image: name the flavour that has the version, or list the versions that have one.
+      const other = offlineImageFor(lab.dockerVersion);
       return issue(
         'dockerVersion',
-        `${lab.dockerVersion} is not available on image ${img.name}: ${img.versionSource}; omit dockerVersion or choose another image`,
+        other
+          ? `${lab.dockerVersion} is not available on image ${img.name}: ${img.versionSource}; use image ${other} (or "${OFFLINE_IMAGE}")`
+          : `${lab.dockerVersion} is not available on image ${img.name}: ${noOfflineImage(lab.dockerVersion)}`,
       );
+    }
     return issue(
       'dockerVersion',
       `${lab.dockerVersion} is not available on image ${img.name}: ${img.versionSource}; nearest: ${nearestVersion(img, lab.dockerVersion)}`,

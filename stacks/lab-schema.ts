@@ -7,7 +7,7 @@
  * Rules that relate several fields (ports, addresses, images) live in stacks/lab-rules.ts.
  */
 import { z } from 'zod';
-import { IMAGES } from './lab-images';
+import { IMAGES, OFFLINE_IMAGE } from './lab-images';
 
 /**
  * Packet paths a lab enables (shared/docs/packet-path.md): verify proves each one and Ansible
@@ -166,14 +166,19 @@ export const LabSchema = strict({
   memoryMiB: intIn(512, 262144).default(2048).meta({ env: 'SWARM_LAB_MEMORY_MIB', description: 'per node' }),
   diskGiB: intIn(4, 2048).default(20).meta({ description: 'per node' }),
   image: z
-    .enum(Object.keys(IMAGES) as [string, ...string[]], {
-      error: (iss) => `unknown image ${quote(iss.input)}; known: ${Object.keys(IMAGES).join(', ')}`,
+    .enum([OFFLINE_IMAGE, ...Object.keys(IMAGES)] as [string, ...string[]], {
+      error: (iss) => `unknown image ${quote(iss.input)}; known: ${[OFFLINE_IMAGE, ...Object.keys(IMAGES)].join(', ')}`,
     })
     .default('centos7.9')
     .meta({
       env: 'SWARM_LAB_IMAGE',
       description:
-        '`centos7.9` (GenericCloud 2009, sha256 pinned, cached in `.cache/images/centos7.9/`), or the offline images `debian12-docker20`, `debian13-docker26`, `debiansid-docker28` (built by `e2e/images`)',
+        '`centos7.9` (GenericCloud 2009, sha256 pinned, cached in `.cache/images/centos7.9/`), or the offline images ' +
+        Object.keys(IMAGES)
+          .filter((n) => IMAGES[n].family === 'debian')
+          .map((n) => `\`${n}\``)
+          .join(', ') +
+        ' (built by `e2e/images`, one per `e2e/images/flavours/*.conf`), or `debian`: the offline image carrying `dockerVersion`',
     }),
   dockerVersion: matching(/^\d+\.\d+\.\d+$/, (v) => `${quote(v)} is malformed; expected MAJOR.MINOR.PATCH, e.g. 24.0.7`)
     .default('24.0.7')

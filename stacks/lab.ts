@@ -11,11 +11,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { EXIT, SwarmLabError } from '../lib/exit';
-import { IMAGES, type ImageSpec } from './lab-images';
+import { IMAGES, noOfflineImage, OFFLINE_IMAGE, offlineImageFor, type ImageSpec } from './lab-images';
 import { firstRuleIssue, parseCidr } from './lab-rules';
 import { CLIENT_PATHS, labFields, LabSchema, toLabIssue, type Lab, type LabNode } from './lab-schema';
 
-export { IMAGES, type ImageSpec } from './lab-images';
+export { IMAGES, OFFLINE_IMAGE, type ImageSpec } from './lab-images';
 export { cidrsOverlap, inCidr, ipToInt, parseCidr } from './lab-rules';
 export type {
   DomainType,
@@ -181,7 +181,12 @@ export function resolveLab(opts: ResolveOptions = {}): Lab {
   // An image with exactly one Docker (baked in) decides the version unless one was set explicitly.
   const img = IMAGES[lab.image];
   const setVersion = layers.some((l) => l?.dockerVersion !== undefined);
-  if (img?.dockerVersion && !setVersion) lab = { ...lab, dockerVersion: img.dockerVersion };
+  if (lab.image === OFFLINE_IMAGE) {
+    // `image: debian`: dockerVersion picks the offline flavour.
+    const chosen = offlineImageFor(lab.dockerVersion);
+    if (!chosen) throw new LabConfigError('dockerVersion', noOfflineImage(lab.dockerVersion));
+    lab = { ...lab, image: chosen };
+  } else if (img?.dockerVersion && !setVersion) lab = { ...lab, dockerVersion: img.dockerVersion };
   return validateLab(lab);
 }
 

@@ -34,6 +34,9 @@ all_names() { vm_names; echo web; }
 
 is_vm() { [[ -f "$HERE/flavours/$1.conf" ]]; }
 
+# The Docker version a flavour builds from source (its ENGINE=), empty for docker.io flavours.
+engine_of() { sed -n 's/^ENGINE=\(.*\)$/\1/p' "$HERE/flavours/$1.conf"; }
+
 # Input files of an image, relative to $HERE, one per line, sorted.
 inputs_of() {
   local name=$1
@@ -43,6 +46,10 @@ inputs_of() {
       find web-image.sh -type f
     elif is_vm "$name"; then
       find vm-image.sh packages.txt "flavours/$name.conf" rootfs -type f
+      # A source-built engine: its pins and builder decide the binaries (e2e/engine caches them).
+      local engine
+      engine=$(engine_of "$name")
+      [[ -z $engine ]] || find engine-rootfs ../engine/build.sh "../engine/releases/$engine.json" -type f
     else
       die "unknown image '$name'; known: $(all_names | tr '\n' ' ')"
     fi
@@ -87,9 +94,16 @@ build_one() {
     "$HERE/web-image.sh" "$dir" "$CACHE/.work/web"
   else
     [[ $(id -u) == 0 ]] || die "$name: building a VM image needs root (debootstrap, chroot, mounts)"
+    local engine engine_bin=""
+    engine=$(engine_of "$name")
+    if [[ -n $engine ]]; then
+      # --check takes no lock: a current engine is not held up by another engine's build.
+      "$HERE/../engine/build.sh" "$engine" --check 2>/dev/null || "$HERE/../engine/build.sh" "$engine" || die "$name: building the Docker $engine engine failed (e2e/engine/build.sh $engine)"
+      engine_bin=${SWARM_LAB_ENGINE_CACHE:-$ROOT/.cache/engines}/$engine/bin
+    fi
     # Private mount namespace: the chroot's /proc, /sys, /dev and cache binds
     # vanish with the builder, even when it is killed.
-    unshare --mount --propagation private -- \
+    ENGINE_BIN=$engine_bin unshare --mount --propagation private -- \
       "$HERE/vm-image.sh" "$HERE/flavours/$name.conf" "$dir" "$CACHE/.work/$name" "$CACHE/debs"
   fi
   echo "$stamp" >"$dir/stamp"

@@ -3,6 +3,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { FLAVOURS } from './flavours';
 
 export interface ImagesProps {
   /** Repository root; default: two levels above this file. */
@@ -13,9 +14,9 @@ export interface ImagesProps {
   readonly progress?: boolean;
 }
 
-/** Names the builder knows: the VM flavours plus `web` (the service image tarball). */
-export const IMAGE_NAMES = ['debian12-docker20', 'debian13-docker26', 'debiansid-docker28', 'web'] as const;
-export type ImageName = (typeof IMAGE_NAMES)[number];
+/** Names the builder knows: the VM flavours (flavours/*.conf) plus `web` (the service image tarball). */
+export const IMAGE_NAMES: readonly string[] = [...FLAVOURS.map((f) => f.name), 'web'];
+export type ImageName = string;
 
 const defaultRoot = path.resolve(__dirname, '..', '..');
 

@@ -7,6 +7,8 @@
 # Writes <out>/disk.qcow2 (ext4 on the whole disk, no partition table),
 # <out>/vmlinuz, <out>/initrd.img (direct kernel boot), <out>/packages.lst and
 # <out>/docker-version. Prints one timing line per phase.
+# A flavour with ENGINE=<docker version> carries that engine built from source by e2e/engine
+# (binaries from $ENGINE_BIN, systemd units from engine-rootfs/) instead of Debian's docker.io.
 set -euo pipefail
 
 CONF=$1 OUT=$2 WORK=$3 DEBS=$4
@@ -19,6 +21,10 @@ DISK_SIZE=${SWARM_LAB_IMAGE_DISK_SIZE:-6G}
 source "$CONF"
 : "${SUITE:?$CONF sets no SUITE}" "${DOCKER_VERSION:?$CONF sets no DOCKER_VERSION}"
 EXTRA_PACKAGES=${EXTRA_PACKAGES:-}
+ENGINE=${ENGINE:-}
+if [[ -n $ENGINE ]]; then
+  : "${ENGINE_BIN:?ENGINE=$ENGINE needs ENGINE_BIN (build.sh sets it from e2e/engine/build.sh)}"
+fi
 R=$WORK/rootfs
 
 log() { printf '[images] %s: %s\n' "$NAME" "$*" >&2; }
@@ -33,8 +39,13 @@ phase() {
   return $rc
 }
 
+# Debian's engine packages, replaced by the source-built engine in ENGINE flavours.
+ENGINE_PACKAGES_RE='^(docker\.io|docker-cli|containerd|runc)$'
+
 packages() {
-  sed -e 's/#.*//' -e 's/[[:space:]]//g' "$HERE/packages.txt" | grep -v '^$'
+  local drop='^$'
+  [[ -z $ENGINE ]] || drop=$ENGINE_PACKAGES_RE
+  sed -e 's/#.*//' -e 's/[[:space:]]//g' "$HERE/packages.txt" | grep -v '^$' | grep -Ev "$drop"
   for p in $EXTRA_PACKAGES; do echo "$p"; done
 }
 
@@ -89,7 +100,20 @@ EOF
   rm -f "$R/usr/sbin/policy-rc.d"
 }
 
+install_engine() {
+  local b
+  for b in dockerd docker-proxy containerd containerd-shim-runc-v2 runc docker; do
+    install -m 0755 "$ENGINE_BIN/$b" "$R/usr/bin/$b" || die "engine binary $ENGINE_BIN/$b missing"
+  done
+  cp -a "$HERE/engine-rootfs/." "$R/"
+  mkdir -p "$R/etc/swarm-lab"
+  cp "$ENGINE_BIN/../engine.json" "$R/etc/swarm-lab/engine.json"
+  # docker.socket hands the socket to group docker, as Debian's docker.io postinst sets up.
+  in_root getent group docker >/dev/null || in_root groupadd --system docker || die "groupadd docker failed in the chroot"
+}
+
 do_configure() {
+  [[ -z $ENGINE ]] || install_engine
   cp -a "$HERE/rootfs/." "$R/"
   # debootstrap copied the build host's resolver; the lab gateway (libvirt's
   # dnsmasq on the isolated network) answers fast and never leaks.
@@ -120,13 +144,17 @@ do_record() {
   # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
   in_root dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/packages.lst"
   local v
-  # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
-  v=$(in_root dpkg-query -W -f '${Version}' docker.io)
+  if [[ -n $ENGINE ]]; then
+    v=$("$R/usr/bin/dockerd" --version | sed -n 's/^Docker version \([^,]*\),.*/\1/p')
+  else
+    # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
+    v=$(in_root dpkg-query -W -f '${Version}' docker.io)
+  fi
   echo "$v" >"$WORK/docker-version"
   if [[ $v != "$DOCKER_VERSION"* ]]; then
     log "WARNING: $SUITE carries docker.io $v, the image name promises $DOCKER_VERSION; update $CONF and IMAGES in stacks/lab.ts"
   fi
-  log "docker.io $v, $(wc -l <"$WORK/packages.lst") packages, kernel $(basename "$R"/boot/vmlinuz-*)"
+  log "$([[ -n $ENGINE ]] && echo "engine from source" || echo docker.io) $v, $(wc -l <"$WORK/packages.lst") packages, kernel $(basename "$R"/boot/vmlinuz-*)"
 }
 
 do_image() {

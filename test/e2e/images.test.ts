@@ -14,7 +14,10 @@ import * as path from 'path';
 import { imageDir, imageUpToDate } from '../../e2e/images';
 
 const SRC = path.resolve(__dirname, '../../e2e/images');
-const VMS = ['debian12-docker20', 'debian13-docker26', 'debiansid-docker28'];
+const ENGINE_SRC = path.resolve(__dirname, '../../e2e/engine');
+/** Flavours with an engine built from source (e2e/engine), and every VM flavour. */
+const SOURCE_VMS = ['debian12-docker25', 'debian12-docker27', 'debian12-docker29'];
+const VMS = ['debian11-docker20', 'debian12-docker20', 'debian13-docker26', 'debiansid-docker28', ...SOURCE_VMS];
 
 let tmp: string;
 let builder: string;
@@ -35,7 +38,7 @@ function stamps(): Record<string, string> {
 }
 
 function edit(rel: string, f: (s: string) => string): void {
-  const p = path.join(tmp, 'e2e/images', rel);
+  const p = path.join(tmp, rel.startsWith('../') ? path.join('e2e', rel.slice(3)) : path.join('e2e/images', rel));
   fs.writeFileSync(p, f(fs.readFileSync(p, 'utf8')));
 }
 
@@ -49,6 +52,7 @@ function changed(a: Record<string, string>, b: Record<string, string>): string[]
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-images-'));
   fs.cpSync(SRC, path.join(tmp, 'e2e/images'), { recursive: true });
+  fs.cpSync(ENGINE_SRC, path.join(tmp, 'e2e/engine'), { recursive: true });
   builder = path.join(tmp, 'e2e/images/build.sh');
 });
 
@@ -60,7 +64,7 @@ describe('input stamps', () => {
   test('are stable sha256 hashes of each image', () => {
     const a = stamps();
     for (const s of Object.values(a)) expect(s).toMatch(/^[0-9a-f]{64}$/);
-    expect(new Set(Object.values(a)).size).toBe(4);
+    expect(new Set(Object.values(a)).size).toBe(VMS.length + 1);
     expect(stamps()).toEqual(a);
   });
 
@@ -74,6 +78,18 @@ describe('input stamps', () => {
     const before = stamps();
     edit('flavours/debian13-docker26.conf', (s) => s.replace('SUITE=trixie', 'SUITE=trixie-backports'));
     expect(changed(before, stamps())).toEqual(['debian13-docker26']);
+  });
+
+  test('an engine pin record changes only the flavour carrying it; the engine builder every source flavour', () => {
+    const before = stamps();
+    edit('../engine/releases/27.5.1.json', (s) => s.replace('v1.7.25', 'v1.7.24'));
+    expect(changed(before, stamps())).toEqual(['debian12-docker27']);
+    const mid = stamps();
+    edit('../engine/build.sh', (s) => s + '\n# changed\n');
+    expect(changed(mid, stamps())).toEqual([...SOURCE_VMS].sort());
+    const late = stamps();
+    edit('engine-rootfs/usr/lib/systemd/system/docker.service', (s) => s + '\n# changed\n');
+    expect(changed(late, stamps())).toEqual([...SOURCE_VMS].sort());
   });
 
   test('the rootfs overlay counts by content and by name', () => {
@@ -104,7 +120,7 @@ describe('input stamps', () => {
     const r = run(['--stamp', 'debian11-docker18']);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain(
-      "unknown image 'debian11-docker18'; known: debian12-docker20 debian13-docker26 debiansid-docker28 web",
+      "unknown image 'debian11-docker18'; known: debian11-docker20 debian12-docker20 debian12-docker25 debian12-docker27 debian12-docker29 debian13-docker26 debiansid-docker28 web",
     );
   });
 });

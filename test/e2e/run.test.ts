@@ -19,7 +19,7 @@ describe('e2e runner', () => {
   test('arguments: unknown flavour and option are refused with the allowed values', () => {
     expect(parseArgs(['--flavour', 'debian13-docker26', '--keep-on-failure']).keepOnFailure).toBe(true);
     expect(() => parseArgs(['--flavour', 'centos7.9'])).toThrow(
-      /--flavour centos7.9 is unknown; use one of debian12-docker20/,
+      /--flavour centos7.9 is unknown; use one of debian11-docker20, debian12-docker20, debian12-docker25/,
     );
     expect(() => parseArgs(['--bogus'])).toThrow(PhaseError);
     expect(() => parseArgs(['--requests', '0'])).toThrow(/1-100/);

@@ -43,9 +43,27 @@ describe('lab model defaults', () => {
     expect(lab.dataPathPort).toBe(4789);
   });
 
-  test('a Debian lab image sets the Docker version it carries unless one is given', () => {
+  test('a Debian lab image sets the Docker version it carries; another version names the image that has it', () => {
     expect(resolveWith({ image: 'debian13-docker26' }).dockerVersion).toBe('26.1.5');
     expect(resolveWith({ image: 'debian13-docker26', dockerVersion: '26.1.5' }).dockerVersion).toBe('26.1.5');
+    expect(() => resolveWith({ image: 'debian13-docker26', dockerVersion: '25.0.5' })).toThrow(
+      'lab config: dockerVersion: 25.0.5 is not available on image debian13-docker26: the offline image carries Docker 26.1.5 only; use image debian12-docker25 (or "debian")',
+    );
+  });
+
+  test('image "debian": dockerVersion picks the offline flavour; a version without one gets one line', () => {
+    expect(resolveWith({ image: 'debian', dockerVersion: '29.8.0' }).image).toBe('debian12-docker29');
+    expect(resolveWith({ image: 'debian', dockerVersion: '20.10.5' }).image).toBe('debian11-docker20');
+    let msg = '';
+    try {
+      resolveWith({ image: 'debian', dockerVersion: '24.0.7' });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg.split('\n')).toHaveLength(1);
+    expect(msg).toMatch(
+      /^lab config: dockerVersion: no offline image carries Docker 24\.0\.7; flavours exist for 20\.10\.5, 20\.10\.24, 25\.0\.5, 26\.1\.5, 27\.5\.1, 28\.5\.2, 29\.8\.0\. Add one: e2e\/engine\/pin\.sh 24\.0\.7/,
+    );
   });
 
   test('precedence: defaults < lab file < context < env', () => {

@@ -72,7 +72,7 @@ const cases: Array<[string, unknown, string]> = [
   [
     'unknown image',
     { image: 'centos6' },
-    'image: unknown image "centos6"; known: centos7.9, debian12-docker20, debian13-docker26, debiansid-docker28',
+    'image: unknown image "centos6"; known: debian, centos7.9, debian11-docker20, debian12-docker20, debian12-docker25, debian13-docker26, debian12-docker27, debiansid-docker28, debian12-docker29',
   ],
   // ports: distinct from the swarm's own and from each other
   [
@@ -167,7 +167,7 @@ const cases: Array<[string, unknown, string]> = [
   [
     'offline image carries one version',
     { image: 'debian12-docker20', dockerVersion: '24.0.7' },
-    'dockerVersion: 24.0.7 is not available on image debian12-docker20: the offline image carries Docker 20.10.24 only; omit dockerVersion or choose another image',
+    "dockerVersion: 24.0.7 is not available on image debian12-docker20: no offline image carries Docker 24.0.7; flavours exist for 20.10.5, 20.10.24, 25.0.5, 26.1.5, 27.5.1, 28.5.2, 29.8.0. Add one: e2e/engine/pin.sh 24.0.7 (source build) and e2e/images/flavours/<name>.conf with SUITE, DOCKER_VERSION=24.0.7, ENGINE=24.0.7; or use image centos7.9 (docker-ce from Docker's repo)",
   ],
   [
     'malformed version',
@@ -254,10 +254,15 @@ describe('generated from the schema', () => {
     const s = labJsonSchema() as { additionalProperties: boolean; properties: Record<string, { enum?: string[] }> };
     expect(s.additionalProperties).toBe(false);
     expect(s.properties.image.enum).toEqual([
+      'debian',
       'centos7.9',
+      'debian11-docker20',
       'debian12-docker20',
+      'debian12-docker25',
       'debian13-docker26',
+      'debian12-docker27',
       'debiansid-docker28',
+      'debian12-docker29',
     ]);
   });
 });
