@@ -59,11 +59,21 @@ clean_work() {
   rm -rf "$WORK"
 }
 
+# The deb cache is shared by every flavour: apt and debootstrap lock it for a whole run, so builds of two
+# flavours at once queue on this lock instead of failing on apt's own ("Could not get lock").
+lock_debs() {
+  exec {DEBS_LOCK}>"$DEBS.lock"
+  flock -w 3600 "$DEBS_LOCK" || die "another image build has held $DEBS.lock for over an hour"
+}
+unlock_debs() { exec {DEBS_LOCK}>&-; }
+
 do_debootstrap() {
   mkdir -p "$DEBS" "$WORK"
+  lock_debs
   debootstrap --variant=minbase --components=main --cache-dir="$DEBS" \
     "$SUITE" "$R" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     { tail -n 30 "$WORK/debootstrap.log" >&2; die "debootstrap $SUITE from $MIRROR failed (log: $WORK/debootstrap.log)"; }
+  unlock_debs
 }
 
 do_packages() {
@@ -85,6 +95,7 @@ EOF
   mount --bind /dev/pts "$R/dev/pts"
   # The deb cache is shared by every flavour and by debootstrap.
   mkdir -p "$DEBS/partial"
+  lock_debs
   mount --bind "$DEBS" "$R/var/cache/apt/archives"
   local rc=0
   {
@@ -96,6 +107,7 @@ EOF
       in_root apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 "${pkgs[@]}"
   } >"$WORK/apt.log" 2>&1 || rc=$?
   umount "$R/var/cache/apt/archives" "$R/dev/pts" "$R/dev" "$R/sys" "$R/proc"
+  unlock_debs
   [[ $rc == 0 ]] || { tail -n 30 "$WORK/apt.log" >&2; die "apt-get install in the $SUITE chroot failed (exit $rc, log: $WORK/apt.log)"; }
   rm -f "$R/usr/sbin/policy-rc.d"
 }
