@@ -38,7 +38,7 @@ describe('the default lab with cdktf and with cdktn', () => {
     const outdir = path.join(tmp, cdk);
     // One lab dir for both: its SSH keys and seed files are part of the stack.
     const env = {
-      ...process.env,
+      ...tfEnv,
       SWARM_LAB_CDK: cdk,
       CDKTF_OUTDIR: outdir,
       SWARM_LAB_DIR: path.join(tmp, 'lab'),

@@ -108,7 +108,7 @@ describe('lab model validation: one line naming the field', () => {
     ['target port 0', { service: { targetPort: 0 } }, 'service.targetPort', /allowed 1-65535/],
     ['data path port out of range', { dataPathPort: -1 }, 'dataPathPort', /allowed 1024-49151/],
     ['replicas < 1', { service: { replicas: 0 } }, 'service.replicas', /allowed integer 1-100/],
-    ['unknown image', { image: 'centos6' }, 'image', /unknown image "centos6"; known: centos7\.9/],
+    ['unknown image', { image: 'centos6' }, 'image', /unknown image "centos6"; known: .*\bcentos7\.9\b.*\bdebian12-docker20\b/],
     ['malformed Docker version', { dockerVersion: '24.0' }, 'dockerVersion', /expected MAJOR\.MINOR\.PATCH/],
     ['CIDR not a CIDR', { network: { cidr: '10.211.55.0' } }, 'network.cidr', /not an IPv4 CIDR/],
     ['bad domain type', { domainType: 'xen' }, 'domainType', /use kvm, qemu or auto/],
@@ -124,12 +124,13 @@ describe('lab model validation: one line naming the field', () => {
     expect(err.message).toMatch(detail);
   });
 
-  test('paths: every path by default, a subset from the lab file, the client service only when a path needs it', () => {
-    expect(resolveWith(undefined).paths).toEqual(['ingress', 'service-vip', 'task-to-task', 'dns', 'egress']);
-    expect(needsClient(resolveWith(undefined))).toBe(true);
-    const only = resolveWith({ paths: ['ingress'] });
-    expect(only.paths).toEqual(['ingress']);
-    expect(needsClient(only)).toBe(false);
+  test('paths: ingress by default (the client paths are opt-in), a list from the lab file, the client service only when a path needs it', () => {
+    expect(resolveWith(undefined).paths).toEqual(['ingress']);
+    expect(needsClient(resolveWith(undefined))).toBe(false);
+    const all = resolveWith({ paths: ['ingress', 'service-vip', 'task-to-task', 'dns', 'egress'] });
+    expect(all.paths).toEqual(['ingress', 'service-vip', 'task-to-task', 'dns', 'egress']);
+    expect(needsClient(all)).toBe(true);
+    expect(needsClient(resolveWith({ paths: ['dns'] }))).toBe(true);
   });
 
   test('bad env values name the field', () => {

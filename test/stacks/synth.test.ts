@@ -177,7 +177,7 @@ describe('LabStack synth (default lab: seed topology, CentOS 7.9)', () => {
       service_image_tarball: '',
       overlay_network: 'ol_network',
       overlay_subnet: '10.10.0.0/24',
-      client_service_enabled: true,
+      client_service_enabled: false,
     });
     expect(v.ansible_ssh_common_args).toBe(
       `-o UserKnownHostsFile=${p.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
