@@ -36,7 +36,7 @@ function main(): number {
     a.values.out ?? path.join(ROOT, '.cache', 'e2e', `matrix-${new Date().toISOString().replace(/[:.]/g, '-')}`),
   );
   const flavours = a.values.flavours.split(',');
-  const unknown = flavours.filter((f) => !(FLAVOURS).includes(f));
+  const unknown = flavours.filter((f) => !FLAVOURS.includes(f));
   if (unknown.length) {
     process.stderr.write(`e2e:matrix: --flavours ${unknown.join(',')} unknown; use ${FLAVOURS.join(',')}\n`);
     return 2;

@@ -108,7 +108,12 @@ describe('lab model validation: one line naming the field', () => {
     ['target port 0', { service: { targetPort: 0 } }, 'service.targetPort', /allowed 1-65535/],
     ['data path port out of range', { dataPathPort: -1 }, 'dataPathPort', /allowed 1024-49151/],
     ['replicas < 1', { service: { replicas: 0 } }, 'service.replicas', /allowed integer 1-100/],
-    ['unknown image', { image: 'centos6' }, 'image', /unknown image "centos6"; known: .*\bcentos7\.9\b.*\bdebian12-docker20\b/],
+    [
+      'unknown image',
+      { image: 'centos6' },
+      'image',
+      /unknown image "centos6"; known: .*\bcentos7\.9\b.*\bdebian12-docker20\b/,
+    ],
     ['malformed Docker version', { dockerVersion: '24.0' }, 'dockerVersion', /expected MAJOR\.MINOR\.PATCH/],
     ['CIDR not a CIDR', { network: { cidr: '10.211.55.0' } }, 'network.cidr', /not an IPv4 CIDR/],
     ['bad domain type', { domainType: 'xen' }, 'domainType', /use kvm, qemu or auto/],
