@@ -81,7 +81,11 @@ build_tofu() {
   (cd "$src" && $NICE go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
     -o "$TOFU_BIN.tmp" ./cmd/tofu) || die "go build of OpenTofu v$TOFU_VERSION failed (see output above)"
   mv -f "$TOFU_BIN.tmp" "$TOFU_BIN"
-  "$TOFU_BIN" version | head -1 | grep -q "v$TOFU_VERSION\$" || die "built tofu reports $("$TOFU_BIN" version | head -1), expected v$TOFU_VERSION"
+  # Read all of the output before matching: `| head -1 | grep -q` under pipefail fails at random when
+  # tofu is still writing as head exits (SIGPIPE); a TF_CLI_CONFIG_FILE from the caller only adds warnings.
+  local seen
+  seen="$(env -u TF_CLI_CONFIG_FILE "$TOFU_BIN" version 2>/dev/null | sed -n 1p)"
+  [[ $seen == *"v$TOFU_VERSION" ]] || die "built tofu reports ${seen:-nothing}, expected v$TOFU_VERSION"
   echo "$want" >"$TC/stamps/tofu"
   rm -rf "$src"
   log "OpenTofu v$TOFU_VERSION built in $(( $(date +%s) - t0 )) s"
@@ -118,8 +122,9 @@ build_actionlint() {
   GOBIN="$TC/bin" $NICE go install -trimpath -ldflags "-s -w" \
     "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" ||
     die "go install of actionlint v$ACTIONLINT_VERSION failed (is the Go proxy reachable? GOPROXY=$(go env GOPROXY))"
-  "$ACTIONLINT_BIN" -version | head -1 | grep -qx "v$ACTIONLINT_VERSION" ||
-    die "built actionlint reports $("$ACTIONLINT_BIN" -version | head -1), expected v$ACTIONLINT_VERSION"
+  local seen
+  seen="$("$ACTIONLINT_BIN" -version 2>/dev/null | sed -n 1p)"
+  [[ $seen == "v$ACTIONLINT_VERSION" ]] || die "built actionlint reports ${seen:-nothing}, expected v$ACTIONLINT_VERSION"
   echo "$want" >"$TC/stamps/actionlint"
   log "actionlint v$ACTIONLINT_VERSION built in $(( $(date +%s) - t0 )) s"
   echo "actionlint_build_seconds=$(( $(date +%s) - t0 ))" >>"$TC/build-times.txt"
