@@ -339,7 +339,11 @@ export async function main(argv: readonly string[]): Promise<number> {
             'engine',
             `path ${p.id}: ${p.ok ? 'PASS' : p.exitCode === 1 ? 'FAIL' : 'INCONCLUSIVE'} (${p.timeMs.toFixed(1)} ms)`,
           );
-        log('*', 'engine', `verdict ${verdict.ok ? 'PASS' : 'FAIL'} (${Date.now() - t0} ms)`);
+        log(
+          '*',
+          'engine',
+          `verdict ${verdict.ok ? 'PASS' : verdict.exitCode === EXIT.fail ? 'FAIL' : 'INCONCLUSIVE'} (${Date.now() - t0} ms)`,
+        );
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
         return verdict.exitCode;

@@ -122,19 +122,26 @@ export function parseNetworkInspect(json: string): NetworkInfo {
 export interface TaskEndpoint {
   readonly containerId: string;
   readonly service: string;
+  /** Replicated services: the task slot; global services: 0 (their tasks are named by node, see `nodeId`). */
   readonly slot: number;
+  /** Global services: the node id in the task's name. */
+  readonly nodeId?: string;
   readonly taskId: string;
   readonly ip: string;
   readonly mac: string;
 }
 
-/** Task endpoints of `service` among a network's endpoints (names `<service>.<slot>.<task id>`). */
+/**
+ * Task endpoints of `service` among a network's endpoints. Names are `<service>.<slot>.<task id>` for a
+ * replicated service and `<service>.<node id>.<task id>` for a global one (the lab's client service).
+ */
 export function taskEndpoints(net: NetworkInfo, service: string): TaskEndpoint[] {
   const out: TaskEndpoint[] = [];
   for (const e of net.endpoints) {
-    const m = /^(.+)\.(\d+)\.([a-z0-9]{25})$/.exec(e.name);
+    const m = /^(.+)\.(\d+|[a-z0-9]{25})\.([a-z0-9]{25})$/.exec(e.name);
     if (!m || m[1] !== service) continue;
-    out.push({ containerId: e.key, service: m[1], slot: Number(m[2]), taskId: m[3], ip: e.ip, mac: e.mac });
+    const where = /^\d+$/.test(m[2]) ? { slot: Number(m[2]) } : { slot: 0, nodeId: m[2] };
+    out.push({ containerId: e.key, service: m[1], ...where, taskId: m[3], ip: e.ip, mac: e.mac });
   }
   return out.sort((a, b) => a.slot - b.slot);
 }

@@ -72,6 +72,19 @@ describe('docker network inspect', () => {
     ]);
     expect(taskEndpoints(n, 'other-service')).toEqual([]);
   });
+  test("a global service's tasks are named by node id, not slot (the lab's client service)", () => {
+    // Names as Docker gives a global service's containers: <service>.<node id>.<task id>.
+    const n = parseNetworkInspect(fx('seed000-network-inspect-ingress.json'));
+    const global = {
+      ...n,
+      endpoints: n.endpoints.map((e, i) =>
+        i === 0 ? { ...e, name: 'my-nginx-client.ndk4xbk3nq1c2jdwg7e9o0m1s.q3gjmacbb0k0ay2ehi1uvz7dw' } : e,
+      ),
+    };
+    const [t] = taskEndpoints(global, 'my-nginx-client');
+    expect(t).toMatchObject({ service: 'my-nginx-client', slot: 0, nodeId: 'ndk4xbk3nq1c2jdwg7e9o0m1s' });
+    expect(t.taskId).toBe('q3gjmacbb0k0ay2ehi1uvz7dw');
+  });
   test('docker_gwbridge: the sbox address on the bridge and the gateway', () => {
     const g = parseNetworkInspect(fx('seed000-network-inspect-gwbridge.json'));
     expect(g.subnet).toBe('172.18.0.0/16');
