@@ -18,7 +18,7 @@ export interface ClientTrafficProps {
   readonly fromNode?: string;
   /** Requests to the service VIP. Default: one per task (round robin reaches each once). */
   readonly vipRequests?: number;
-  /** Per exchange, seconds (wget -T and the exec bound). Default 5. */
+  /** Per exchange, seconds (busybox timeout in the container; the exec bound is 5 s more). Default 5. */
   readonly timeoutS?: number;
   /** Budget for all exchanges, ms. Default 60000. */
   readonly totalTimeoutMs?: number;
@@ -99,11 +99,14 @@ export function clientExchanges(
   return out;
 }
 
-/** The command line run on the node for one exchange (busybox in the client container). */
+/**
+ * The command line run on the node for one exchange (busybox in the client container). The bound
+ * inside the container is busybox `timeout`, not `wget -T`: Debian 12's busybox-static 1.35 wget
+ * segfaults (exit 139) on `-T`; the outer `timeout` bounds `docker exec` itself.
+ */
 export function exchangeCommand(containerId: string, kind: 'dns' | 'http', target: string, timeoutS: number): string {
-  const inside =
-    kind === 'dns' ? `nslookup ${shQuote(target)} 127.0.0.11` : `wget -q -O - -T ${timeoutS} ${shQuote(target)}`;
-  return `timeout ${timeoutS + 5} docker exec ${containerId} ${inside}`;
+  const inside = kind === 'dns' ? `nslookup ${shQuote(target)} 127.0.0.11` : `wget -q -O - ${shQuote(target)}`;
+  return `timeout ${timeoutS + 5} docker exec ${containerId} timeout ${timeoutS} ${inside}`;
 }
 
 export async function clientTraffic(
