@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT } from '../lib/exit';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
 import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
 import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
@@ -355,14 +356,14 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     await phase('images', () =>
       step('images', 'bash', ['e2e/images/build.sh', o.flavour, 'web'], baseEnv, 3600, 'see e2e/images/build.sh'),
     );
-    await phase('cleanup', () => {
+    await phase('cleanup', async () => {
       // A half-dead earlier run: its host goes down whole (domains, networks, pools, daemons, netns);
       // the state that described it is then stale and goes too.
-      hostDown(hostProps);
+      await hostDown(hostProps);
       for (const f of [statePath, `${statePath}.backup`]) fs.rmSync(f, { force: true });
     });
-    await phase('host', () => {
-      host = hostUp(hostProps);
+    await phase('host', async () => {
+      host = await hostUp(hostProps);
       log('host', `netns ${host.netns}, ${host.libvirtUri}, pool ${host.pool}`);
     });
     const env = { ...baseEnv, ...hostProcessEnv(host!) };
@@ -495,7 +496,7 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
                   `cdktf destroy exited ${code}; host teardown removes what is left (see ${path.join(o.out, 'destroy.log')})`,
                 );
             }
-            hostDown(hostProps);
+            await hostDown(hostProps);
             fs.rmSync(statePath, { force: true });
             fs.rmSync(`${statePath}.backup`, { force: true });
             const left = leftovers(lab, `swl-${lab.name}`);
@@ -529,8 +530,9 @@ async function main(): Promise<number> {
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`e2e: ${(e as Error).message}\n`);
-    return 2;
+    // One line naming the flag; usage errors exit 3 like every swarm-lab CLI (lib/exit.ts).
+    process.stderr.write(`e2e: ${(e as Error).message}; fix: ${RUN_CLI.usage} --help lists the options\n`);
+    return EXIT.usage;
   }
   if (o.help) {
     process.stdout.write(o.help);
@@ -549,7 +551,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.cleanOnly) {
     const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) });
-    hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
+    await hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });
     const left = leftovers(lab, `swl-${lab.name}`);
