@@ -16,7 +16,9 @@ import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT } from '../lib/exit';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
 import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
-import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { offlineLabFile } from './offline-lab';
+import { leftovers } from '../stacks/leftovers';
+import { IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -99,19 +101,12 @@ export function e2eLabFile(flavour: string): Record<string, unknown> {
   const suffix = process.env.SWARM_LAB_E2E_SUFFIX ?? '';
   if (suffix && !/^[a-z0-9]{1,6}$/.test(suffix))
     throw new PhaseError('args', `SWARM_LAB_E2E_SUFFIX=${suffix}: use 1-6 characters a-z0-9`);
-  return {
-    name: `e2e-${short}${suffix ? `-${suffix}` : ''}`,
-    // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
-    ...(process.env.SWARM_LAB_E2E_PATHS ? { paths: process.env.SWARM_LAB_E2E_PATHS.split(',') } : {}),
-    image: flavour,
-    domainType: 'auto',
-    // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.
-    nodes: DEFAULT_LAB.nodes.map((n) => ({ ...n, name: `node-${n.ip.split('.')[3]}` })),
-    // TCG guests: ~1.9 GiB host RSS at 2 GiB; 1.5 GiB leaves room for three on 24 GiB with tests around.
-    memoryMiB: 1536,
-    diskGiB: 8,
-    service: { image: 'local:swarm-lab-web:1' },
-  };
+  // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
+  return offlineLabFile(
+    `e2e-${short}${suffix ? `-${suffix}` : ''}`,
+    flavour,
+    process.env.SWARM_LAB_E2E_PATHS?.split(','),
+  );
 }
 
 const t0 = Date.now();
@@ -278,24 +273,6 @@ function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
       throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
     return parseUnitTimes(n.name, r.stdout);
   });
-}
-
-/** Anything of this lab still alive: the netns, a QEMU for one of its domains, its libvirtd. */
-export function leftovers(lab: Lab, netns: string): string[] {
-  const found: string[] = [];
-  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd: string;
-    try {
-      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    } catch {
-      continue;
-    }
-    if (cmd.includes(`guest=${lab.name}-`) || cmd.includes(`.cache/host/${lab.name}/`))
-      found.push(`pid ${pid}: ${cmd.slice(0, 100)}`);
-  }
-  return found;
 }
 
 export async function runE2e(o: RunOptions): Promise<FlavourResult> {

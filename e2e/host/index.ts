@@ -5,6 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { retry, RetryError } from '../../lib/retry';
+import { parseExports } from '../../stacks/lab-host';
 
 export interface HostProps {
   /** Lab name (2-40 chars a-z0-9-); names the netns `swl-<lab>` and `.cache/host/<lab>/`. */
@@ -58,8 +59,7 @@ function script(name: string, args: string[], p: HostProps): string {
 
 /** Parse up.sh's `export NAME='value'` lines. */
 export function parseHostEnv(text: string): HostEnv {
-  const v: Record<string, string> = {};
-  for (const m of text.matchAll(/^export (\w+)='([^']*)'$/gm)) v[m[1]] = m[2];
+  const v = parseExports(text);
   const need = ['SWARM_LAB_NETNS', 'SWARM_LAB_LIBVIRT_URI', 'SWARM_LAB_POOL', 'SWARM_LAB_HOST_DIR'];
   const missing = need.filter((k) => !v[k]);
   if (missing.length) throw new Error(`host env lacks ${missing.join(', ')}; got: ${text.trim().slice(0, 300)}`);

@@ -20,6 +20,8 @@ const CLIS: ReadonlyArray<readonly [string, string, string]> = [
   ['bench/capture-round.ts', 'usage: npx ts-node --transpile-only bench/capture-round.ts', '[rounds=3]'],
   ['scripts/lab-path.ts', 'usage: ts-node scripts/lab-path.ts [options] <dir|', '--help'],
   ['scripts/lab-run.ts', 'usage: ts-node scripts/lab-run.ts [options] <lab|destroy|provision|synth>', '--help'],
+  ['scripts/lab-ssh.ts', 'usage: npm run ssh -- [options] <node> [command...]', '--user <name>'],
+  ['scripts/lab-embedded.ts', 'usage: ts-node scripts/lab-embedded.ts [options] <decide|up|down>', '--help'],
   ['tools/gen-lab-docs.ts', 'usage: npm run gen:lab-docs -- [options]', '--check'],
 ];
 
