@@ -18,7 +18,8 @@ import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from
 import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
 import { offlineLabFile } from './offline-lab';
 import { leftovers } from '../stacks/leftovers';
-import { IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { sshArgs } from '../stacks/ssh-args';
+import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -244,30 +245,15 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** OpenSSH under `ip netns exec`: the runner itself lives in the root namespace, where lab addresses must not be dialled. */
 function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
-  const p = labPaths(lab, ROOT);
-  const user = IMAGES[lab.image].sshUser;
   return lab.nodes.map((n) => {
+    const unitTimes = ['systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service'];
     const r = spawnSync(
       'ip',
-      [
-        'netns',
-        'exec',
-        host.netns,
-        'ssh',
-        '-i',
-        p.userKey,
-        '-o',
-        `UserKnownHostsFile=${p.knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=10',
-        `${user}@${n.ip}`,
-        'systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service',
-      ],
-      { encoding: 'utf8', timeout: 30000 },
+      ['netns', 'exec', host.netns, 'ssh', ...sshArgs(lab, n.name, unitTimes, undefined, ROOT, true)],
+      {
+        encoding: 'utf8',
+        timeout: 30000,
+      },
     );
     if (r.status !== 0)
       throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);

@@ -6,7 +6,8 @@
 import { spawn } from 'child_process';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, runMain, SwarmLabError } from '../lib/exit';
-import { imageOf, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { resolveLab } from '../stacks/lab';
+import { sshArgs } from '../stacks/ssh-args';
 
 export const SSH_CLI = {
   usage: 'npm run ssh --',
@@ -16,29 +17,6 @@ export const SSH_CLI = {
     user: { type: 'string', value: 'name', help: "login user (default: the image's user)" },
   },
 } as const satisfies CliSpec<Record<string, CliOption>>;
-
-/** The ssh argv for `node` (and a remote command) in `lab`. */
-export function sshArgs(lab: Lab, node: string, command: readonly string[], user?: string, root = process.cwd()) {
-  const n = lab.nodes.find((x) => x.name === node || x.ip === node);
-  if (!n)
-    throw new SwarmLabError(EXIT.usage, `no node ${node} in lab ${lab.name}`, {
-      fix: `one of ${lab.nodes.map((x) => x.name).join(', ')}`,
-    });
-  const p = labPaths(lab, root);
-  return [
-    '-i',
-    p.userKey,
-    '-o',
-    `UserKnownHostsFile=${p.knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'ConnectTimeout=10',
-    ...(command.length ? [] : ['-t']),
-    `${user ?? imageOf(lab).sshUser}@${n.ip}`,
-    ...command,
-  ];
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   // Options end at the node name: the remote command's own flags (docker node ls -q) are not ours.

@@ -17,7 +17,7 @@ import {
 } from '../../stacks/lab-host';
 import { resolveLab } from '../../stacks/lab';
 import { embeddedLabFile } from '../../scripts/lab-embedded';
-import { sshArgs } from '../../scripts/lab-ssh';
+import { sshArgs } from '../../stacks/ssh-args';
 
 const ok = { ok: true } as const;
 const facts = (f: Partial<HostFacts> = {}): HostFacts => ({
