@@ -15,6 +15,7 @@ const CLIS: ReadonlyArray<readonly [string, string, string]> = [
   ['e2e/matrix.ts', 'usage: npm run e2e:matrix -- [options]', '--flavours <a,b>'],
   ['e2e/matrix-summary-cli.ts', 'usage: npm run e2e:summary -- [options] <dir>', '--flavours <a,b,c>'],
   ['e2e/junit-annotate.ts', 'usage: node -r ts-node/register/transpile-only e2e/junit-annotate.ts', '--summary'],
+  ['e2e/intent-live.ts', 'usage: npm run e2e:intent -- [options]', '--lab-file <file>'],
   ['bench/lab.ts', 'usage: npm run bench:lab -- [options]', '--compare <n>'],
   ['bench/decode.ts', 'usage: npm run bench:decode -- [options]', '--packets <n>'],
   ['bench/capture-round.ts', 'usage: npx ts-node --transpile-only bench/capture-round.ts', '[rounds=3]'],
