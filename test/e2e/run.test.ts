@@ -1,4 +1,5 @@
 import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseRecap, parseUnitTimes, PhaseError } from '../../e2e/run';
+import { HostError, transientHostError } from '../../e2e/host';
 import { resolveLab } from '../../stacks/lab';
 
 describe('e2e runner', () => {
@@ -64,5 +65,17 @@ describe('idempotency recap', () => {
       { host: 'node-18', ok: 42, changed: 2, unreachable: 0, failed: 0 },
     ]);
     expect(parseRecap('no recap here')).toEqual([]);
+  });
+});
+
+describe('host scripts: which failures get another run (lib/retry)', () => {
+  test('a slow daemon or a held lock is transient; a missing tool or a bad name is not', () => {
+    const err = (stderr: string, code: number | null = 1) => new HostError('up.sh', 'lab1', code, stderr);
+    expect(transientHostError(err('up.sh: libvirtd in swl-lab1 does not answer on /x/sock after 60 s'))).toBe(true);
+    expect(transientHostError(err('up.sh: another up/down of lab lab1 holds /x/.lock'))).toBe(true);
+    expect(transientHostError(err('', null))).toBe(true);
+    expect(transientHostError(err('up.sh: virsh not found; install the Debian packages'))).toBe(false);
+    expect(transientHostError(err("up.sh: lab name 'Bad_Name' must be ..."))).toBe(false);
+    expect(transientHostError(new Error('does not answer on'))).toBe(false);
   });
 });
