@@ -114,7 +114,7 @@ export function labFile(p: LabFileProps): Record<string, unknown> {
 
 /** Resolve a workshop lab file through the lab model (every field checked), with no env overrides. */
 export function resolveLabFile(file: Record<string, unknown>): Lab {
-  return resolveLab({ env: {}, context: file as never });
+  return resolveLab({ env: {}, context: file });
 }
 
 /**
