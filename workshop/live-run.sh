@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The real-lab workshop run recorded in README "Workshops": a workshop of N labs on the given simulated
 # hosts comes up (parallel), is verified, lab <ws>-1 is reset while the others keep running (their QEMU
-# PIDs must not change), every lab is verified again, and down must leave nothing. Run it through the
-# machine-wide slots, one per lab:  /work/bin/lab-slot /work/bin/lab-slot workshop/live-run.sh wa 2 h1
+# PIDs must not change) and, with LIVE_EXERCISES=1, every exercise runs on <ws>-2 meanwhile
+# (test/exercise/live.test.ts); LIVE_TOUR=1 then tours <ws>-1 live; every lab is verified again, and down
+# must leave nothing. Run it through the machine-wide slots, one per lab:
+#   /work/bin/lab-slot /work/bin/lab-slot workshop/live-run.sh wa 2 h1
 #   workshop/live-run.sh <ws> <labs> <hosts> [parallel]
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -25,10 +27,25 @@ w up --labs "$labs" --hosts "$hosts" --parallel "$parallel"
 w status
 others=$(qpids | grep -v "guest=$ws-1-" || true)
 echo "== QEMU of the other labs before the reset:"; echo "$others"
+if [[ -n ${LIVE_EXERCISES:-} ]]; then
+  echo "== $(date -u +%T) exercises on $ws-2 (while $ws-1 is reset)"
+  SWARM_LAB_LIVE="$ws-2" SWARM_LAB_LIVE_OUT=".workshop-runs/$ws-exercises.json" npx jest test/exercise/live.test.ts \
+    >".workshop-runs/$ws-exercises.txt" 2>&1 &
+  ex=$!
+fi
 echo "== $(date -u +%T) reset $ws-1"
 w reset "$ws-1"
 echo "== QEMU of the other labs after the reset:"; qpids | grep -v "guest=$ws-1-"
 [[ "$(qpids | grep -v "guest=$ws-1-")" == "$others" ]] && echo "== the other labs' QEMU processes are unchanged" || echo "== OTHER LABS CHANGED"
+if [[ -n ${LIVE_TOUR:-} ]]; then
+  echo "== $(date -u +%T) tour of $ws-1 (live)"
+  npm run -s tour -- --lab "$ws-1" --all --html ".workshop-runs/$ws-tour.html" >".workshop-runs/$ws-tour.txt" 2>&1
+  echo "== exit $? (tour)"
+fi
+if [[ -n ${ex:-} ]]; then
+  wait "$ex"
+  echo "== exit $? (exercises at $(date -u +%T)); $(grep -E '^Tests:' ".workshop-runs/$ws-exercises.txt")"
+fi
 echo "== $(date -u +%T) verify all"
 w verify
 w status
