@@ -79,47 +79,23 @@ async function step(c: LabContext, phase: string, args: string[], timeoutS: numb
     throw new StepFailed(phase, `${args.slice(0, 4).join(' ')}... exited ${code}: ${tail(log)} (log ${log})`);
 }
 
-const deploy = (c: LabContext) =>
+/** `cdktf deploy|destroy` of this lab, through the lab gate (state, clash, per-lab lock), synth output per lab. */
+const cdktf = (c: LabContext, verb: 'deploy' | 'destroy', timeoutS: number) =>
   step(
     c,
-    'deploy',
+    verb,
     [
       process.execPath,
       ...LAB_RUN,
-      'lab',
+      verb === 'deploy' ? 'lab' : 'destroy',
       '--',
-      'npx',
-      'cdktf',
-      'deploy',
-      '--auto-approve',
-      '--skip-provider-lock',
-      '--output',
-      path.join(c.dir, 'cdktf.out'),
-      c.lab.name,
+      ...['npx', 'cdktf', verb, '--auto-approve', '--skip-provider-lock'],
+      ...['--output', path.join(c.dir, 'cdktf.out'), c.lab.name],
     ],
-    3600,
+    timeoutS,
   );
-
-const destroy = (c: LabContext) =>
-  step(
-    c,
-    'destroy',
-    [
-      process.execPath,
-      ...LAB_RUN,
-      'destroy',
-      '--',
-      'npx',
-      'cdktf',
-      'destroy',
-      '--auto-approve',
-      '--skip-provider-lock',
-      '--output',
-      path.join(c.dir, 'cdktf.out'),
-      c.lab.name,
-    ],
-    900,
-  );
+const deploy = (c: LabContext) => cdktf(c, 'deploy', 3600);
+const destroy = (c: LabContext) => cdktf(c, 'destroy', 900);
 
 const reprovision = (c: LabContext) => step(c, 'reprovision', ['bash', 'scripts/provision.sh'], 1800);
 
@@ -206,14 +182,17 @@ async function guarded(ws: string, name: string, work: (c: LabContext, move: Mov
   }
 }
 
+/** deploy -> client address -> verify: a new lab, or one recreated by reset. */
+async function bringUp(c: LabContext, move: Mover): Promise<void> {
+  move('deploy');
+  await deploy(c);
+  move('client');
+  client(c);
+  await verifyPhase(c, move);
+}
+
 export function upLab(ws: string, name: string): Promise<number> {
-  return guarded(ws, name, async (c, move) => {
-    move('deploy');
-    await deploy(c);
-    move('client');
-    client(c);
-    await verifyPhase(c, move);
-  });
+  return guarded(ws, name, bringUp);
 }
 
 /** Back to healthy without touching other labs: re-provision first (minutes), recreate when that is not enough. */
@@ -234,11 +213,7 @@ export function resetLab(ws: string, name: string): Promise<number> {
       move('destroy');
       await destroy(c);
     } else move('destroy');
-    move('deploy');
-    await deploy(c);
-    move('client');
-    client(c);
-    await verifyPhase(c, move);
+    await bringUp(c, move);
   });
 }
 
