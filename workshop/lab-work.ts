@@ -72,9 +72,15 @@ function tail(file: string): string {
   }
 }
 
-async function step(c: LabContext, phase: string, args: string[], timeoutS: number): Promise<void> {
+async function step(
+  c: LabContext,
+  phase: string,
+  args: string[],
+  timeoutS: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
   const log = path.join(c.dir, `${phase}.log`);
-  const code = await runLogged('ip', ['netns', 'exec', c.host.netns, ...args], c.env, log, timeoutS);
+  const code = await runLogged('ip', ['netns', 'exec', c.host.netns, ...args], { ...c.env, ...env }, log, timeoutS);
   if (code !== 0)
     throw new StepFailed(phase, `${args.slice(0, 4).join(' ')}... exited ${code}: ${tail(log)} (log ${log})`);
 }
@@ -93,6 +99,8 @@ const cdktf = (c: LabContext, verb: 'deploy' | 'destroy', timeoutS: number) =>
       ...['--output', path.join(c.dir, 'cdktf.out'), c.lab.name],
     ],
     timeoutS,
+    // Like e2e: destroy synthesizes the stack without the Ansible step.
+    verb === 'destroy' ? { SWARM_LAB_PROVISION: '0' } : {},
   );
 const deploy = (c: LabContext) => cdktf(c, 'deploy', 3600);
 const destroy = (c: LabContext) => cdktf(c, 'destroy', 900);
