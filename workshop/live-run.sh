@@ -41,6 +41,11 @@ if [[ -n ${LIVE_TOUR:-} ]]; then
   echo "== $(date -u +%T) tour of $ws-1 (live)"
   npm run -s tour -- --lab "$ws-1" --all --html ".workshop-runs/$ws-tour.html" >".workshop-runs/$ws-tour.txt" 2>&1
   echo "== exit $? (tour)"
+  if command -v chromium >/dev/null; then
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1280,2400 \
+      --screenshot=".workshop-runs/$ws-tour.png" "file://$PWD/.workshop-runs/$ws-tour.html" >/dev/null 2>&1
+    echo "== exit $? (screenshot .workshop-runs/$ws-tour.png)"
+  fi
 fi
 if [[ -n ${ex:-} ]]; then
   wait "$ex"
