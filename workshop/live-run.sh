@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The real-lab workshop runs recorded in README "Workshops". A workshop of <labs> labs on <hosts> comes
 # up (parallel up to [parallel]) and is verified; with LIVE_EXERCISES=1 every exercise runs on
-# $EX_LAB (default <ws>-2; test/exercise/live.test.ts) while <ws>-1 is reset (skipped with NO_RESET=1;
-# the other labs' QEMU PIDs must not change); LIVE_TOUR=1 tours <ws>-1 live (text, HTML, screenshot);
-# every lab is verified again, and down must leave nothing. Through the machine-wide slots, one per lab:
-#   /work/bin/lab-slot /work/bin/lab-slot workshop/live-run.sh wa 2 h1
+# $EX_LAB (default <ws>-2; test/exercise/live.test.ts, one run each) while <ws>-1 is reset (skipped with
+# NO_RESET=1; the other labs' QEMU PIDs must not change) -- on <ws>-1 itself after the tour; LIVE_TOUR=1
+# tours <ws>-1 live (text, HTML, screenshot); every lab is verified again, and down must leave nothing.
+# STOP_AT=<epoch s> skips exercises that would not end 5 min before it. Through the machine-wide slot:
+#   /work/bin/lab-slot workshop/live-run.sh wb 1 h1
 #   workshop/live-run.sh <ws> <labs> <hosts> [parallel]
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -28,16 +29,25 @@ trap 'kill $sampler 2>/dev/null' EXIT
 echo "== $(date -u +%T) up"
 w up --labs "$labs" --hosts "$hosts" --parallel "$parallel"
 w status
-if [[ -n ${LIVE_EXERCISES:-} ]]; then
-  echo "== $(date -u +%T) exercises on $ex_lab"
-  SWARM_LAB_LIVE=$ex_lab SWARM_LAB_LIVE_OUT="$out/$ws-exercises.json" npx jest test/exercise/live.test.ts \
-    >"$out/$ws-exercises.txt" 2>&1 &
+# Exercises one jest run each, so a run that must end by STOP_AT (epoch s) stops between two of them.
+exercises() {
+  local e
+  for e in forward-drop ingress-dnat-flushed ipvs-weight-zero vxlan-blocked ip-forward-off task-frozen; do
+    if (($(date +%s) + 300 > ${STOP_AT:-9999999999})); then echo "== no time left for $e (STOP_AT)"; continue; fi
+    echo "== $(date -u +%T) exercise $e on $ex_lab"
+    SWARM_LAB_LIVE=$ex_lab SWARM_LAB_LIVE_ONLY=$e SWARM_LAB_LIVE_OUT="$out/$ws-exercise-$e.json" \
+      npx jest test/exercise/live.test.ts >"$out/$ws-exercise-$e.txt" 2>&1
+    echo "== exit $? ($e, $(date -u +%T)); $(grep -E '^Tests:' "$out/$ws-exercise-$e.txt")"
+  done
+}
+if [[ -n ${LIVE_EXERCISES:-} && $ex_lab != "$ws-1" ]]; then
+  exercises >"$out/$ws-exercises.txt" 2>&1 &
   ex=$!
 fi
 wait_ex() {
   [[ -n ${ex:-} ]] || return 0
   wait "$ex"
-  echo "== exit $? (exercises, $(date -u +%T)); $(grep -E '^Tests:' "$out/$ws-exercises.txt")"
+  cat "$out/$ws-exercises.txt"
   ex=
 }
 if [[ -z ${NO_RESET:-} ]]; then
@@ -51,7 +61,6 @@ if [[ -z ${NO_RESET:-} ]]; then
   if [[ "$(qpids | grep -v "guest=$ws-1-")" == "$others" ]]; then echo "== the other labs' QEMU processes are unchanged"; else echo "== OTHER LABS CHANGED"; fi
 fi
 if [[ -n ${LIVE_TOUR:-} ]]; then
-  [[ $ex_lab != "$ws-1" ]] || wait_ex
   echo "== $(date -u +%T) tour of $ws-1 (live)"
   npm run -s tour -- --lab "$ws-1" --all --html "$out/$ws-tour.html" >"$out/$ws-tour.txt" 2>&1
   echo "== exit $? (tour)"
@@ -62,6 +71,7 @@ if [[ -n ${LIVE_TOUR:-} ]]; then
   fi
 fi
 wait_ex
+[[ -z ${LIVE_EXERCISES:-} || $ex_lab != "$ws-1" ]] || exercises
 echo "== $(date -u +%T) verify all"
 w verify
 w status
