@@ -190,7 +190,7 @@ async function up(a: WorkshopArgs, ws: string): Promise<number> {
     return failed ? EXIT.fail : EXIT.ok;
   } catch (e) {
     if (!fs.existsSync(path.join(workshopDir(ws), 'workshop.json')))
-      for (const key of started) hostDown({ lab: key, root: ROOT, timeoutS: 300 }); // refused: leave nothing
+      for (const key of started) hostDown({ lab: key, root: ROOT, timeoutS: 300, purge: true }); // refused: leave nothing
     throw e;
   }
 }
