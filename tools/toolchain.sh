@@ -27,6 +27,9 @@ ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-1.7.12}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TC="$ROOT/.toolchain"
+# A worktree's .toolchain may be a symlink to another checkout's: env.sh and tofurc get the real
+# path, so every checkout sharing the directory reads a file that is valid for all of them.
+mkdir -p "$TC" && TC="$(cd "$TC" && pwd -P)"
 PLUGIN_DIR="$TC/plugins/registry.terraform.io/dmacvicar/libvirt/$LIBVIRT_VERSION/linux_amd64"
 PROVIDER_BIN="$PLUGIN_DIR/terraform-provider-libvirt_v$LIBVIRT_VERSION"
 TOFU_BIN="$TC/bin/tofu"

@@ -82,7 +82,8 @@ describe('synthesized stack with OpenTofu and the locally built libvirt provider
   afterAll(() => {
     // Always tear down what we started (domains, networks, libvirtd by PID, the namespace).
     if (hostUp || fs.existsSync(HOST_DIR)) {
-      run('bash', [path.join(REPO_ROOT, 'e2e', 'host', 'down.sh'), tag], {
+      // --purge: a test host keeps no logs or capability cache behind (.cache/host/stk<pid>).
+      run('bash', [path.join(REPO_ROOT, 'e2e', 'host', 'down.sh'), tag, '--purge'], {
         env: hostEnv,
         timeoutMs: 120_000,
         ok: [0, 1],
