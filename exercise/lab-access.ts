@@ -4,6 +4,7 @@
  * `--lab <name>` finds a workshop lab (.workshop/<ws>/labs/<name>/); without it SWARM_LAB_FILE and
  * SWARM_LAB_NETNS name any lab (e.g. an e2e lab kept with --keep).
  */
+import { sshArgs as labSshArgs } from '../stacks/ssh-args';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -57,23 +58,9 @@ export interface ShellResult {
   readonly stderr: string;
 }
 
-/** The ssh argv (after `ip netns exec <ns>`) a user would type to reach `node`. */
+/** The ssh argv (after `ip netns exec <ns>`) a user would type to reach `node`: the one lab ssh argv, batch mode. */
 export function sshArgs(lab: Lab, node: LabNode, root = ROOT): string[] {
-  const p = labPaths(lab, root);
-  return [
-    'ssh',
-    '-i',
-    p.userKey,
-    '-o',
-    `UserKnownHostsFile=${p.knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ConnectTimeout=10',
-    `${imageOf(lab).sshUser}@${node.ip}`,
-  ];
+  return ['ssh', ...labSshArgs(lab, node.name, [], undefined, root, true)];
 }
 
 /** Run a shell script as root on `node` (fed on stdin, so no quoting layers); bounded in time. */
