@@ -60,10 +60,17 @@ function readRun(dir: string): LabFigures {
   const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as FlavourResult;
   const read = (f: string): string | undefined =>
     fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined;
+  const boot = Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((f) => /^boot-.+\.txt$/.test(f))
+      .map((f) => [f.replace(/^boot-|\.txt$/g, ''), fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
   return labFigures(result, {
     deploy: read('deploy.log'),
     reprovision: read('reprovision.log'),
     verify: read('verify.log'),
+    boot,
   });
 }
 

@@ -243,21 +243,50 @@ export function parseUnitTimes(node: string, text: string): NodeTiming {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
+/** Marks where the unit times end and the guest's own boot analysis begins in the timings SSH output. */
+export const BOOT_ANALYSIS_MARK = '=== boot analysis';
+
+/**
+ * The guest's own view of its boot, printed after the unit times: where time went before sshd and
+ * dockerd (systemd-analyze, the critical chains) and per cloud-init stage. Best effort: a tool the
+ * image lacks prints nothing.
+ */
+export const BOOT_ANALYSIS_CMD = [
+  `echo '${BOOT_ANALYSIS_MARK}'`,
+  'timeout 20 systemd-analyze 2>&1 | head -n 2',
+  'echo; echo "# blame"; timeout 20 systemd-analyze blame 2>&1 | head -n 25',
+  'echo; echo "# critical-chain ssh.service"; timeout 20 systemd-analyze critical-chain ssh.service 2>&1 | head -n 20',
+  'echo; echo "# critical-chain docker.service"; timeout 20 systemd-analyze critical-chain docker.service 2>&1 | head -n 20',
+  'echo; echo "# cloud-init analyze blame"; timeout 30 cloud-init analyze blame 2>&1 | head -n 40',
+].join('; ');
+
+/** Splits the timings SSH output into the unit-times part and the boot analysis (saved per node). */
+export function splitBootAnalysis(text: string): { units: string; analysis: string } {
+  const i = text.indexOf(BOOT_ANALYSIS_MARK);
+  return i < 0 ? { units: text, analysis: '' } : { units: text.slice(0, i), analysis: text.slice(i) };
+}
+
 /** OpenSSH under `ip netns exec`: the runner itself lives in the root namespace, where lab addresses must not be dialled. */
-function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
+function nodeTimings(lab: Lab, host: HostEnv, out: string): NodeTiming[] {
   return lab.nodes.map((n) => {
     const unitTimes = ['systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service'];
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', host.netns, 'ssh', ...sshArgs(lab, n.name, unitTimes, undefined, ROOT, true)],
-      {
-        encoding: 'utf8',
-        timeout: 30000,
-      },
+      [
+        'netns',
+        'exec',
+        host.netns,
+        'ssh',
+        // Best effort after the unit times (each tool bounded): a slow or missing tool costs the analysis only.
+        ...sshArgs(lab, n.name, [`${unitTimes.join('; ')}; ${BOOT_ANALYSIS_CMD}`], undefined, ROOT, true),
+      ],
+      { encoding: 'utf8', timeout: 150000 },
     );
-    if (r.status !== 0)
+    const { units, analysis } = splitBootAnalysis(r.stdout ?? '');
+    if (analysis) fs.writeFileSync(path.join(out, `boot-${n.name}.txt`), analysis);
+    if (r.status !== 0 && !units.includes('Id=docker.service'))
       throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
-    return parseUnitTimes(n.name, r.stdout);
+    return parseUnitTimes(n.name, units);
   });
 }
 
@@ -352,7 +381,7 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       }),
     );
     await phase('timings', () => {
-      nodeT = nodeTimings(lab, host!);
+      nodeT = nodeTimings(lab, host!, o.out);
       for (const t of nodeT)
         log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
       const slowest = Math.max(...nodeT.map((t) => t.bootToSshdS + t.sshdToDockerS));

@@ -265,6 +265,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     );
     const p = pool;
+    // Load the engine and the reports while the nodes answer the first commands: ts-node compiles them
+    // synchronously (8 s on a busy TCG host), which is free while the event loop waits on SSH, and
+    // costs that much at the end otherwise. A load error surfaces where they are used, after the round.
+    const judging = new Promise<[typeof import('./engine/index'), typeof import('./report/index')]>((resolve, reject) =>
+      setTimeout(
+        () => void Promise.all([import('./engine/index'), import('./report/index')]).then(resolve, reject),
+        1500,
+      ).unref(),
+    );
+    judging.catch(() => undefined);
     const code = await withInterrupt(
       controller,
       async () => {
@@ -303,9 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (controller.signal.aborted) throw new AbortError('verify');
         writeRoundFiles(out, round, transcript);
         const t0 = Date.now();
-        // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
-        const { evaluate } = await import('./engine/index');
-        const { writeReports, renderTerminal } = await import('./report/index');
+        const [{ evaluate }, { writeReports, renderTerminal }] = await judging;
         // Intent hook (verify/intent.ts): the lab file vs what the swarm says, listed first, FAIL on a mismatch.
         const verdict = withIntent(
           await evaluate(round, { paths: selected }),

@@ -1,4 +1,14 @@
-import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseRecap, parseUnitTimes, PhaseError } from '../../e2e/run';
+import {
+  BOOT_ANALYSIS_MARK,
+  e2eLabFile,
+  failureLines,
+  FLAVOURS,
+  parseArgs,
+  parseRecap,
+  parseUnitTimes,
+  PhaseError,
+  splitBootAnalysis,
+} from '../../e2e/run';
 import { HostError, transientHostError } from '../../e2e/host';
 import { resolveLab } from '../../stacks/lab';
 
@@ -39,6 +49,13 @@ describe('e2e runner', () => {
     expect(() => parseUnitTimes('node-18', 'Id=ssh.service\nActiveEnterTimestampMonotonic=0\n')).toThrow(
       /node-18: unit times missing/,
     );
+  });
+
+  test("the guest's boot analysis after the unit times is split off for boot-<node>.txt", () => {
+    const units = 'Id=ssh.service\nActiveEnterTimestampMonotonic=38712345\n';
+    const analysis = `${BOOT_ANALYSIS_MARK}\nStartup finished in 6s (kernel) + 30s (userspace) = 36s\n`;
+    expect(splitBootAnalysis(units + analysis)).toEqual({ units, analysis });
+    expect(splitBootAnalysis(units)).toEqual({ units, analysis: '' });
   });
 
   test('a failed deploy names the Ansible task error, not the progress noise', () => {

@@ -70,7 +70,7 @@ describe.each(flavours)('real lab %s', (flavour) => {
     expect(new Set(topology.service.tasks.map((t) => t.node)).size).toBe(3);
     const snapshots = await snapshotAll(pool, topology);
     // The client paths' part (user overlay, client tasks, their namespaces) when the round has one.
-    const strip = ({ client: _c, userOverlay: _u, ...s }: NodeSnapshot) => s;
+    const strip = ({ client: _c, userOverlay: _u, lb: _l, ...s }: NodeSnapshot) => s;
     expect(snapshots).toEqual(round.snapshots.map(strip));
     if (recorded) {
       const { egressTarget: _e, ...overlay } = recorded;
@@ -85,7 +85,9 @@ describe.each(flavours)('real lab %s', (flavour) => {
       const extra = await snapshotClient(pool, recorded);
       for (const x of extra) {
         const s = round.snapshots.find((y) => y.node === x.node)!;
-        expect({ node: x.node, client: s.client, userOverlay: s.userOverlay }).toEqual(x);
+        expect({ node: x.node, client: s.client, userOverlay: s.userOverlay, ...(s.lb ? { lb: s.lb } : {}) }).toEqual(
+          x,
+        );
       }
     }
   });
