@@ -10,6 +10,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT, runMain, SwarmLabError } from '../lib/exit';
 import { CaptureSession } from '../verify/capture';
 import { HostKeyPins } from '../verify/hostkeys';
 import { SshPool } from '../verify/ssh';
@@ -17,9 +19,36 @@ import { generateTraffic } from '../verify/traffic';
 import { SshdHarness } from '../test/harness/sshd-harness';
 import { buildVxlanLab, TASK_PORT } from '../test/harness/vxlan-lab';
 
-async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 3);
-  const requests = Number(process.argv[3] ?? 6);
+export const BENCH_CAPTURE_CLI = {
+  usage: 'npx ts-node --transpile-only bench/capture-round.ts',
+  summary: 'One 3-node capture round against the sshd harness, timed per phase (root only; asserts nothing).',
+  positionals: '[rounds=3] [requests=6]',
+  options: {},
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+/** `[rounds] [requests]`, whole numbers >= 1. */
+export function parseCaptureArgs(argv: readonly string[]): { rounds: number; requests: number; help?: string } {
+  const a = parseCli(BENCH_CAPTURE_CLI, argv);
+  if (a.positionals.length > 2)
+    throw new SwarmLabError(EXIT.usage, `at most two numbers (rounds, requests), got ${a.positionals.length}`);
+  const [rounds, requests] = [a.positionals[0] ?? '3', a.positionals[1] ?? '6'].map((v, i) => {
+    if (!/^[1-9]\d*$/.test(v))
+      throw new SwarmLabError(
+        EXIT.usage,
+        `${i ? 'requests' : 'rounds'} needs a whole number >= 1, got ${JSON.stringify(v)}`,
+      );
+    return Number(v);
+  });
+  return { rounds, requests, ...(a.help ? { help: a.text } : {}) };
+}
+
+async function main(): Promise<number> {
+  const args = parseCaptureArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(args.help);
+    return EXIT.ok;
+  }
+  const { rounds, requests } = args;
   const t0 = Date.now();
   const h = await SshdHarness.start({ hosts: 3 });
   // Ctrl-C / kill: still remove namespaces and processes (the harness's exit hook does not run on signals).
@@ -77,9 +106,7 @@ async function main(): Promise<void> {
   }
   const left = h.leftoverNamespaces();
   console.log(`cleanup: ${left.length} namespaces left, ${h.livePids().length} processes left`);
+  return EXIT.ok;
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) runMain('bench:capture-round', main);

@@ -68,6 +68,44 @@ export function verifyPhases(log: string): Array<{ phase: string; endS: number }
   return [...end].map(([phase, endS]) => ({ phase, endS }));
 }
 
+/** systemd's `1min 8.389s` / `24.847s` / `950ms` as seconds. */
+export function systemdSeconds(text: string): number | undefined {
+  let total = 0;
+  let seen = false;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(min|ms|s|h)\b/g)) {
+    seen = true;
+    total += Number(m[1]) * ({ h: 3600, min: 60, s: 1, ms: 0.001 } as Record<string, number>)[m[2]];
+  }
+  return seen ? round1(total) : undefined;
+}
+
+export interface BootAnalysis {
+  readonly node: string;
+  readonly kernelS?: number;
+  readonly userspaceS?: number;
+  /** The costliest units of the boot (systemd-analyze blame), most expensive first. */
+  readonly blame: ReadonlyArray<{ unit: string; seconds: number }>;
+}
+
+/** A guest's boot analysis as the e2e timings phase saved it (boot-<node>.txt). */
+export function bootAnalysis(node: string, text: string, top = 8): BootAnalysis {
+  const startup = /Startup finished in (.+?) \(kernel\) \+ (.+?) \(userspace\)/.exec(text);
+  const blameAt = text.indexOf('# blame');
+  const blame: Array<{ unit: string; seconds: number }> = [];
+  if (blameAt >= 0)
+    for (const line of text.slice(blameAt).split('\n').slice(1)) {
+      if (line.startsWith('#') || !line.trim()) break;
+      const m = /^\s*(.+?)\s+(\S+\.(?:service|device|mount|socket|target|timer|automount|scope|slice))$/.exec(line);
+      const seconds = m ? systemdSeconds(m[1]) : undefined;
+      if (m && seconds !== undefined) blame.push({ unit: m[2], seconds });
+    }
+  return {
+    node,
+    ...(startup ? { kernelS: systemdSeconds(startup[1]), userspaceS: systemdSeconds(startup[2]) } : {}),
+    blame: blame.sort((a, b) => b.seconds - a.seconds).slice(0, top),
+  };
+}
+
 export interface Goal {
   readonly id: string;
   readonly what: string;
@@ -92,6 +130,8 @@ export interface LabFigures {
     readonly slowestTasks: readonly AnsibleTask[];
   };
   readonly verifyPhases: ReadonlyArray<{ phase: string; endS: number }>;
+  /** Each guest's own boot analysis, when the run saved one. */
+  readonly boot?: readonly BootAnalysis[];
   readonly goals: readonly Goal[];
 }
 
@@ -112,7 +152,7 @@ function goal(id: string, what: string, value: number | undefined, limit: number
 /** The issue-10 goals and the figures behind them, from one run's artefacts. */
 export function labFigures(
   result: FlavourResult,
-  logs: { deploy?: string; reprovision?: string; verify?: string },
+  logs: { deploy?: string; reprovision?: string; verify?: string; boot?: Readonly<Record<string, string>> },
 ): LabFigures {
   const nodes = (result.nodeTimings ?? []).map((t) => ({
     ...t,
@@ -137,6 +177,9 @@ export function labFigures(
       slowestTasks: [...tasks].sort((a, b) => b.seconds - a.seconds).slice(0, 8),
     },
     verifyPhases: logs.verify ? verifyPhases(logs.verify) : [],
+    ...(logs.boot && Object.keys(logs.boot).length
+      ? { boot: Object.entries(logs.boot).map(([node, text]) => bootAnalysis(node, text)) }
+      : {}),
     goals: [
       goal(
         'lab-up-ratio',
@@ -166,6 +209,14 @@ export function renderFigures(f: LabFigures): string {
   for (const n of f.nodes)
     l.push(
       `  ${n.node.padEnd(10)} boot->sshd ${n.bootToSshdS}s, sshd->dockerd ${n.sshdToDockerS}s, boot->dockerd ${n.bootToDockerS}s`,
+    );
+  for (const b of f.boot ?? [])
+    l.push(
+      `  ${b.node.padEnd(10)} guest boot: kernel ${b.kernelS ?? '?'}s + userspace ${b.userspaceS ?? '?'}s; ` +
+        b.blame
+          .slice(0, 5)
+          .map((x) => `${x.unit} ${x.seconds}s`)
+          .join(', '),
     );
   if (f.ansible.deployS !== undefined)
     l.push(

@@ -10,19 +10,25 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'node:util';
 import type { FlavourResult } from '../e2e/matrix-report';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, runMain, SwarmLabError } from '../lib/exit';
 import { labFigures, renderFigures, type LabFigures } from './lab-figures';
 
 const ROOT = path.resolve(__dirname, '..');
 const HISTORY = path.join(ROOT, 'bench', 'results', 'lab.jsonl');
 
-const USAGE = `usage: npm run bench:lab -- [--flavour F] [--from <e2e out dir>] [--no-record] [--compare N]
-  --flavour F   e2e flavour to deploy (default debian12-docker20)
-  --from DIR    measure a finished e2e run's out dir instead of running one
-  --no-record   do not append the run to bench/results/lab.jsonl
-  --compare N   print the last N recorded runs side by side and exit`;
+export const BENCH_LAB_CLI = {
+  usage: 'npm run bench:lab --',
+  summary: 'The lab-up benchmark: run (or read) an offline e2e lab, print each phase and the speed goals, record it.',
+  options: {
+    flavour: { type: 'string', value: 'F', default: 'debian12-docker20', help: 'e2e flavour to deploy' },
+    from: { type: 'string', value: 'dir', help: "measure a finished e2e run's out dir instead of running one" },
+    'no-record': { type: 'boolean', help: 'do not append the run to bench/results/lab.jsonl' },
+    compare: { type: 'string', value: 'n', help: 'print the last n recorded runs side by side and exit' },
+    debug: { type: 'boolean', help: 'print stacks on errors' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
 
 interface HistoryLine {
   readonly at: string;
@@ -54,10 +60,17 @@ function readRun(dir: string): LabFigures {
   const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as FlavourResult;
   const read = (f: string): string | undefined =>
     fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined;
+  const boot = Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((f) => /^boot-.+\.txt$/.test(f))
+      .map((f) => [f.replace(/^boot-|\.txt$/g, ''), fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
   return labFigures(result, {
     deploy: read('deploy.log'),
     reprovision: read('reprovision.log'),
     verify: read('verify.log'),
+    boot,
   });
 }
 
@@ -92,20 +105,10 @@ function compare(n: number): string {
 }
 
 function main(): number {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      flavour: { type: 'string', default: 'debian12-docker20' },
-      from: { type: 'string' },
-      'no-record': { type: 'boolean', default: false },
-      compare: { type: 'string' },
-      debug: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+  const a = parseCli(BENCH_LAB_CLI, process.argv.slice(2));
+  const values = a.values;
+  if (a.help) {
+    process.stdout.write(a.text);
     return EXIT.ok;
   }
   if (values.compare !== undefined) {

@@ -5,19 +5,31 @@
  *
  * A flavour named by --flavours without a readable result.json still gets a row (ERROR in
  * `result`), so a run that died half-way shows up instead of vanishing from the table.
- * Exit code: 0 every flavour passed, 1 one did not (the summary is written anyway), 2 usage or
- * the directory cannot be read.
+ * Exit code: 0 every flavour passed, 1 one did not (the summary is written anyway), 2 the directory
+ * cannot be read or holds no result (nothing to judge), 3 a bad flag (lib/exit.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { renderMatrix } from './matrix-report';
+import { helpText, parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT, SwarmLabError } from '../lib/exit';
 
-export const USAGE = `usage: npm run e2e:summary -- <dir> [--flavours a,b,c] [--quiet]
-  <dir>                 matrix run directory holding <flavour>/result.json
-  --flavours a,b,c      flavours expected, in table order (default: every <dir>/*/result.json,
-                        in directory name order); a missing one is reported as ERROR
-  --quiet               do not print the table to stdout`;
+export const SUMMARY_CLI = {
+  usage: 'npm run e2e:summary --',
+  summary: 'The matrix summary (table, merged JUnit, path differences) from <dir>/<flavour>/result.json.',
+  positionals: '<dir>',
+  options: {
+    flavours: {
+      type: 'string',
+      value: 'a,b,c',
+      help: 'flavours expected, in table order (default: every <dir>/*/result.json, by name); a missing one is an ERROR row',
+    },
+    quiet: { type: 'boolean', help: 'do not print the table to stdout' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+export const USAGE = helpText(SUMMARY_CLI);
 
 export interface SummaryOptions {
   readonly dir: string;
@@ -130,31 +142,25 @@ export function writeSummary(o: SummaryOptions): { files: Record<string, string>
   return { files, ok: r.summary.ok, text: r.text };
 }
 
+/** node:util parseArgs via lib/cli; a bad flag is a usage SwarmLabError (exit 3). */
 export function parseArgs(argv: readonly string[]): SummaryOptions & { quiet: boolean; help: boolean } {
-  let dir: string | undefined;
+  const a = parseCli(SUMMARY_CLI, argv);
+  const usage = (msg: string) => new SwarmLabError(EXIT.usage, msg, { fix: `${SUMMARY_CLI.usage} --help` });
   let flavours: string[] | undefined;
-  let quiet = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--flavours') {
-      const v = argv[++i];
-      if (!v || v.startsWith('--')) throw new UsageError('--flavours needs a comma-separated list');
-      flavours = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const bad = flavours.find((f) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f));
-      if (bad !== undefined || !flavours.length)
-        throw new UsageError(`--flavours: ${JSON.stringify(bad ?? v)} is not a flavour name`);
-    } else if (a === '--quiet') quiet = true;
-    else if (a === '-h' || a === '--help') help = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else if (dir === undefined) dir = a;
-    else throw new UsageError(`one directory only (got ${dir} and ${a})`);
+  if (a.values.flavours !== undefined) {
+    const v = a.values.flavours;
+    flavours = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = flavours.find((f) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(f));
+    if (bad !== undefined || !flavours.length)
+      throw usage(`--flavours: ${JSON.stringify(bad ?? v)} is not a flavour name`);
   }
-  if (!dir && !help) throw new UsageError('missing <dir>');
-  return { dir: dir ?? '', ...(flavours ? { flavours } : {}), quiet, help };
+  if (a.positionals.length > 1) throw usage(`one directory only (got ${a.positionals.join(' and ')})`);
+  const dir = a.positionals[0];
+  if (!dir && !a.help) throw usage('missing <dir>');
+  return { dir: dir ?? '', ...(flavours ? { flavours } : {}), quiet: a.values.quiet === true, help: a.help };
 }
 
 export function main(argv: readonly string[]): number {
@@ -169,7 +175,11 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(`e2e summary: ${Object.values(r.files).join(', ')}\n`);
     return r.ok ? 0 : 1;
   } catch (e) {
-    if (e instanceof UsageError) process.stderr.write(`e2e summary: ${e.message}\n${USAGE}\n`);
+    if (e instanceof SwarmLabError) {
+      process.stderr.write(`e2e summary: ${e.line()}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof UsageError) process.stderr.write(`e2e summary: ${e.message}\n`);
     // E.g. the directory is read-only: say what failed; the exit code tells the matrix runner.
     else process.stderr.write(`e2e summary: cannot write the summary: ${(e as Error).message}\n`);
     return 2;

@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { FLAVOURS } from './run';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT } from '../lib/exit';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -25,8 +26,8 @@ function main(): number {
   try {
     a = parseCli(MATRIX_CLI, process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`e2e:matrix: ${(e as Error).message}\n`);
-    return 2;
+    process.stderr.write(`e2e:matrix: ${(e as Error).message}; fix: ${MATRIX_CLI.usage} --help lists the options\n`);
+    return EXIT.usage;
   }
   if (a.help) {
     process.stdout.write(a.text);
@@ -39,7 +40,7 @@ function main(): number {
   const unknown = flavours.filter((f) => !FLAVOURS.includes(f));
   if (unknown.length) {
     process.stderr.write(`e2e:matrix: --flavours ${unknown.join(',')} unknown; use ${FLAVOURS.join(',')}\n`);
-    return 2;
+    return EXIT.usage;
   }
   for (const f of flavours) {
     process.stdout.write(`\n=== e2e:matrix: ${f} ===\n`);

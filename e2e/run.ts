@@ -13,9 +13,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT } from '../lib/exit';
 import { hostDown, hostProcessEnv, hostUp, addClientAddress, type HostEnv } from './host';
 import { FLAVOURS as IMAGE_FLAVOURS } from './images/flavours';
-import { DEFAULT_LAB, IMAGES, labPaths, resolveLab, type Lab } from '../stacks/lab';
+import { offlineLabFile } from './offline-lab';
+import { leftovers } from '../stacks/leftovers';
+import { sshArgs } from '../stacks/ssh-args';
+import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -98,19 +102,12 @@ export function e2eLabFile(flavour: string): Record<string, unknown> {
   const suffix = process.env.SWARM_LAB_E2E_SUFFIX ?? '';
   if (suffix && !/^[a-z0-9]{1,6}$/.test(suffix))
     throw new PhaseError('args', `SWARM_LAB_E2E_SUFFIX=${suffix}: use 1-6 characters a-z0-9`);
-  return {
-    name: `e2e-${short}${suffix ? `-${suffix}` : ''}`,
-    // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
-    ...(process.env.SWARM_LAB_E2E_PATHS ? { paths: process.env.SWARM_LAB_E2E_PATHS.split(',') } : {}),
-    image: flavour,
-    domainType: 'auto',
-    // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.
-    nodes: DEFAULT_LAB.nodes.map((n) => ({ ...n, name: `node-${n.ip.split('.')[3]}` })),
-    // TCG guests: ~1.9 GiB host RSS at 2 GiB; 1.5 GiB leaves room for three on 24 GiB with tests around.
-    memoryMiB: 1536,
-    diskGiB: 8,
-    service: { image: 'local:swarm-lab-web:1' },
-  };
+  // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
+  return offlineLabFile(
+    `e2e-${short}${suffix ? `-${suffix}` : ''}`,
+    flavour,
+    process.env.SWARM_LAB_E2E_PATHS?.split(','),
+  );
 }
 
 const t0 = Date.now();
@@ -246,11 +243,33 @@ export function parseUnitTimes(node: string, text: string): NodeTiming {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
+/** Marks where the unit times end and the guest's own boot analysis begins in the timings SSH output. */
+export const BOOT_ANALYSIS_MARK = '=== boot analysis';
+
+/**
+ * The guest's own view of its boot, printed after the unit times: where time went before sshd and
+ * dockerd (systemd-analyze, the critical chains) and per cloud-init stage. Best effort: a tool the
+ * image lacks prints nothing.
+ */
+export const BOOT_ANALYSIS_CMD = [
+  `echo '${BOOT_ANALYSIS_MARK}'`,
+  'timeout 20 systemd-analyze 2>&1 | head -n 2',
+  'echo; echo "# blame"; timeout 20 systemd-analyze blame 2>&1 | head -n 25',
+  'echo; echo "# critical-chain ssh.service"; timeout 20 systemd-analyze critical-chain ssh.service 2>&1 | head -n 20',
+  'echo; echo "# critical-chain docker.service"; timeout 20 systemd-analyze critical-chain docker.service 2>&1 | head -n 20',
+  'echo; echo "# cloud-init analyze blame"; timeout 30 cloud-init analyze blame 2>&1 | head -n 40',
+].join('; ');
+
+/** Splits the timings SSH output into the unit-times part and the boot analysis (saved per node). */
+export function splitBootAnalysis(text: string): { units: string; analysis: string } {
+  const i = text.indexOf(BOOT_ANALYSIS_MARK);
+  return i < 0 ? { units: text, analysis: '' } : { units: text.slice(0, i), analysis: text.slice(i) };
+}
+
 /** OpenSSH under `ip netns exec`: the runner itself lives in the root namespace, where lab addresses must not be dialled. */
-function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
-  const p = labPaths(lab, ROOT);
-  const user = IMAGES[lab.image].sshUser;
+function nodeTimings(lab: Lab, host: HostEnv, out: string): NodeTiming[] {
   return lab.nodes.map((n) => {
+    const unitTimes = ['systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service'];
     const r = spawnSync(
       'ip',
       [
@@ -258,43 +277,17 @@ function nodeTimings(lab: Lab, host: HostEnv): NodeTiming[] {
         'exec',
         host.netns,
         'ssh',
-        '-i',
-        p.userKey,
-        '-o',
-        `UserKnownHostsFile=${p.knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=10',
-        `${user}@${n.ip}`,
-        'systemctl show -p Id -p ActiveEnterTimestampMonotonic ssh.service docker.service',
+        // Best effort after the unit times (each tool bounded): a slow or missing tool costs the analysis only.
+        ...sshArgs(lab, n.name, [`${unitTimes.join('; ')}; ${BOOT_ANALYSIS_CMD}`], undefined, ROOT, true),
       ],
-      { encoding: 'utf8', timeout: 30000 },
+      { encoding: 'utf8', timeout: 150000 },
     );
-    if (r.status !== 0)
+    const { units, analysis } = splitBootAnalysis(r.stdout ?? '');
+    if (analysis) fs.writeFileSync(path.join(out, `boot-${n.name}.txt`), analysis);
+    if (r.status !== 0 && !units.includes('Id=docker.service'))
       throw new Error(`${n.name} (${n.ip}): ssh for unit times failed (exit ${r.status}): ${(r.stderr ?? '').trim()}`);
-    return parseUnitTimes(n.name, r.stdout);
+    return parseUnitTimes(n.name, units);
   });
-}
-
-/** Anything of this lab still alive: the netns, a QEMU for one of its domains, its libvirtd. */
-export function leftovers(lab: Lab, netns: string): string[] {
-  const found: string[] = [];
-  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  if (ns.split('\n').some((l) => l.split(' ')[0] === netns)) found.push(`netns ${netns}`);
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd: string;
-    try {
-      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    } catch {
-      continue;
-    }
-    if (cmd.includes(`guest=${lab.name}-`) || cmd.includes(`.cache/host/${lab.name}/`))
-      found.push(`pid ${pid}: ${cmd.slice(0, 100)}`);
-  }
-  return found;
 }
 
 export async function runE2e(o: RunOptions): Promise<FlavourResult> {
@@ -355,14 +348,14 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
     await phase('images', () =>
       step('images', 'bash', ['e2e/images/build.sh', o.flavour, 'web'], baseEnv, 3600, 'see e2e/images/build.sh'),
     );
-    await phase('cleanup', () => {
+    await phase('cleanup', async () => {
       // A half-dead earlier run: its host goes down whole (domains, networks, pools, daemons, netns);
       // the state that described it is then stale and goes too.
-      hostDown(hostProps);
+      await hostDown(hostProps);
       for (const f of [statePath, `${statePath}.backup`]) fs.rmSync(f, { force: true });
     });
-    await phase('host', () => {
-      host = hostUp(hostProps);
+    await phase('host', async () => {
+      host = await hostUp(hostProps);
       log('host', `netns ${host.netns}, ${host.libvirtUri}, pool ${host.pool}`);
     });
     const env = { ...baseEnv, ...hostProcessEnv(host!) };
@@ -388,7 +381,7 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       }),
     );
     await phase('timings', () => {
-      nodeT = nodeTimings(lab, host!);
+      nodeT = nodeTimings(lab, host!, o.out);
       for (const t of nodeT)
         log('timings', `${t.node}: boot->sshd ${t.bootToSshdS}s, sshd->dockerd ready ${t.sshdToDockerS}s`);
       const slowest = Math.max(...nodeT.map((t) => t.bootToSshdS + t.sshdToDockerS));
@@ -495,7 +488,7 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
                   `cdktf destroy exited ${code}; host teardown removes what is left (see ${path.join(o.out, 'destroy.log')})`,
                 );
             }
-            hostDown(hostProps);
+            await hostDown(hostProps);
             fs.rmSync(statePath, { force: true });
             fs.rmSync(`${statePath}.backup`, { force: true });
             const left = leftovers(lab, `swl-${lab.name}`);
@@ -529,8 +522,9 @@ async function main(): Promise<number> {
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`e2e: ${(e as Error).message}\n`);
-    return 2;
+    // One line naming the flag; usage errors exit 3 like every swarm-lab CLI (lib/exit.ts).
+    process.stderr.write(`e2e: ${(e as Error).message}; fix: ${RUN_CLI.usage} --help lists the options\n`);
+    return EXIT.usage;
   }
   if (o.help) {
     process.stdout.write(o.help);
@@ -549,7 +543,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.cleanOnly) {
     const lab = resolveLab({ env: {}, context: e2eLabFile(o.flavour) });
-    hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
+    await hostDown({ lab: lab.name, root: ROOT, timeoutS: 300 });
     const state = path.join(labPaths(lab, ROOT).dir, 'terraform.tfstate');
     for (const f of [state, `${state}.backup`]) fs.rmSync(f, { force: true });
     const left = leftovers(lab, `swl-${lab.name}`);

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-1}" FORCE_COLOR=0 SWARM_LAB_PROVISION=0
+# The embedded lab of `npm run lab` (no SWARM_LAB_FILE picks another): its destroy also takes its
+# private libvirtd and network namespace down and proves nothing is left.
+if [[ -z ${SWARM_LAB_FILE:-} && -f .lab/embedded.env ]]; then
+  exec node -r ts-node/register/transpile-only scripts/lab-embedded.ts down
+fi
 # shellcheck disable=SC2016 # the inner bash expands TF_LOCK_ARGS after sourcing tf-env.sh
 exec node -r ts-node/register/transpile-only scripts/lab-run.ts destroy -- bash -c '
   set -euo pipefail

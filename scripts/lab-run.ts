@@ -8,6 +8,7 @@
  * libvirt domains the interrupted deploy created but never recorded in state, so the deploy converges.
  */
 import { spawn, spawnSync } from 'child_process';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, runMain, SwarmLabError } from '../lib/exit';
 import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import { acquireLabLock } from '../stacks/lab-lock';
@@ -35,12 +36,32 @@ function removeOrphanDomains(lab: Lab, stateFile: string, say: (l: string) => vo
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const sep = argv.indexOf('--');
-  const command = argv[0] as LabCommand;
-  const child = sep >= 0 ? argv.slice(sep + 1) : [];
-  if (!COMMANDS.includes(command) || !child.length)
+export const LAB_RUN_CLI = {
+  usage: 'ts-node scripts/lab-run.ts',
+  summary:
+    'The gate of every lab-changing command: lab state, clash with other labs, libvirt preflight, the per-lab lock;\n' +
+    'then it runs <command> and releases the lock when it ends.',
+  positionals: `<${COMMANDS.join('|')}> -- <command> [args...]`,
+  options: {},
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+/** `<lab|destroy|provision|synth> -- <command...>`: parseArgs stops at `--`, the rest is the child's. */
+export function parseLabRunArgs(argv: readonly string[]): { command: LabCommand; child: string[]; help?: string } {
+  const a = parseCli(LAB_RUN_CLI, argv);
+  const [command, ...child] = a.positionals;
+  if (a.help) return { command: 'lab', child: [], help: a.text };
+  if (!COMMANDS.includes(command as LabCommand) || !child.length || !argv.includes('--'))
     throw new SwarmLabError(EXIT.usage, `usage: lab-run <${COMMANDS.join('|')}> -- <command> [args...]`);
+  return { command: command as LabCommand, child };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseLabRunArgs(argv);
+  if (args.help) {
+    process.stdout.write(args.help);
+    return EXIT.ok;
+  }
+  const { command, child } = args;
   const say = (l: string) => process.stderr.write(`swarm-lab ${command}: ${l}\n`);
   const lab = resolveLab();
   const dir = labPaths(lab).dir;
@@ -81,4 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-runMain(process.argv[2] ?? 'lab-run', () => main(process.argv.slice(2)));
+if (require.main === module) {
+  const name = COMMANDS.find((c) => c === process.argv[2]) ?? 'lab-run';
+  runMain(name, () => main(process.argv.slice(2)));
+}

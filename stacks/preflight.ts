@@ -10,6 +10,7 @@ import * as path from 'path';
 import { EXIT, SwarmLabError } from '../lib/exit';
 import { serviceImageTarball } from './inventory';
 import { imageOf, LabConfigError, type Lab } from './lab';
+import { localSocket } from './lab-host';
 import { findIsoTool } from './seed-iso';
 
 function onPath(bin: string): boolean {
@@ -55,13 +56,8 @@ export function checkControllerTools(): void {
  * Run by scripts/lab.sh before deploy (not at synth: synth needs no libvirtd).
  */
 export function checkLibvirtSocket(lab: Lab, exists: (p: string) => boolean = fs.existsSync): void {
-  const m = /^qemu(?:\+unix)?:\/\/\/(system|session)(?:\?(.*))?$/.exec(lab.libvirtUri);
-  if (!m) return; // remote URIs (qemu+ssh, qemu+tcp) are checked by the provider
-  const socket =
-    new URLSearchParams(m[2] ?? '').get('socket') ??
-    (m[1] === 'system'
-      ? '/var/run/libvirt/libvirt-sock'
-      : path.join(process.env.XDG_RUNTIME_DIR ?? '/run/user/0', 'libvirt', 'libvirt-sock'));
+  const socket = localSocket(lab.libvirtUri);
+  if (!socket) return; // remote URIs (qemu+ssh, qemu+tcp) are checked by the provider
   if (!exists(socket)) {
     throw new SwarmLabError(
       EXIT.env,

@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as prettier from 'prettier';
-import { EXIT, EXIT_MEANING } from '../lib/exit';
+import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { EXIT, EXIT_MEANING, runMain } from '../lib/exit';
 import { DEFAULT_LAB } from '../stacks/lab';
 import { labFields, labJsonSchema } from '../stacks/lab-schema';
 
@@ -75,11 +76,24 @@ export async function generated(root: string): Promise<Record<string, string>> {
   };
 }
 
-async function main(): Promise<void> {
-  const i = process.argv.indexOf('--root');
-  const root = i > 0 ? path.resolve(process.argv[i + 1]) : path.resolve(__dirname, '..');
+export const GEN_DOCS_CLI = {
+  usage: 'npm run gen:lab-docs --',
+  summary: "Write the README's configuration table and lab.schema.json from stacks/lab-schema.ts.",
+  options: {
+    check: { type: 'boolean', help: 'write nothing; exit 1 when either file drifted' },
+    root: { type: 'string', value: 'dir', help: 'repository root (default: this checkout)' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const a = parseCli(GEN_DOCS_CLI, argv);
+  if (a.help) {
+    process.stdout.write(a.text);
+    return EXIT.ok;
+  }
+  const root = path.resolve(a.values.root ?? path.resolve(__dirname, '..'));
   const want = await generated(root);
-  const check = process.argv.includes('--check');
+  const check = a.values.check === true;
   let drift = 0;
   for (const [file, text] of Object.entries(want)) {
     const have = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
@@ -91,7 +105,7 @@ async function main(): Promise<void> {
       drift++;
     } else fs.writeFileSync(file, text);
   }
-  process.exitCode = drift ? 1 : 0;
+  return drift ? EXIT.fail : EXIT.ok;
 }
 
-if (require.main === module) void main();
+if (require.main === module) runMain('gen-lab-docs', () => main(process.argv.slice(2)));

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { captureFileName, CapturePoint } from './capture-plan';
 import type { CaptureFile } from './model';
 import { MissingToolError, parseToolProbe, toolProbeCommand } from './parse/tools';
+import { retry, RetryError } from '../lib/retry';
 import { shQuote, SshPool } from './ssh';
 
 export interface CaptureProps {
@@ -55,8 +56,6 @@ function describe(p: CapturePoint): string {
 
 /** Shell test: process is running (exists and is not a zombie). */
 const ALIVE = (pid: string): string => `{ [ -r /proc/${pid}/stat ] && [ "$(cut -d' ' -f3 /proc/${pid}/stat)" != Z ]; }`;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The shell line that starts one tcpdump in the background and prints its PID. */
 export function tcpdumpStartCommand(p: CapturePoint, file: string, snaplen: number, maxSeconds: number): string {
@@ -120,12 +119,11 @@ export class CaptureSession {
       });
       const failed = running.filter((r) => r.failed);
       if (failed.length && (props.onPointFailure ?? 'fail') === 'fail') {
-        const f = failed[0];
-        throw new CaptureError(
-          f.point.node,
-          describe(f.point),
-          `${f.failed}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}`,
-        );
+        // Every failed point named, one line: several at once are an AggregateError.
+        const errs = failed.map((f) => new CaptureError(f.point.node, describe(f.point), f.failed ?? 'failed'));
+        if (errs.length === 1) throw errs[0];
+        const on = [...new Set(failed.map((f) => f.point.node))];
+        throw new AggregateError(errs, `${errs.length} capture points failed on ${on.join(', ')}`);
       }
     } catch (e) {
       await session.stop().catch(() => undefined);
@@ -137,27 +135,32 @@ export class CaptureSession {
 
   /** Poll each tcpdump's stderr for `listening on`; a dead process or timeout marks the point failed. */
   private async waitListening(node: string, mine: Running[], timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     let pending = mine.filter((r) => !r.failed);
-    while (pending.length) {
-      const script = pending
-        .map(
-          (r) =>
-            `if grep -q 'listening on' ${shQuote(r.remoteFile + '.err')} 2>/dev/null; then echo L; elif ${ALIVE(String(r.pid))}; then echo W; else echo "D $(tr '\\n' ' ' < ${shQuote(r.remoteFile + '.err')} 2>/dev/null)"; fi`,
-        )
-        .join('\n');
-      const lines = (await this.pool.exec(node, script)).stdout.split('\n');
-      pending.forEach((r, i) => {
-        const l = lines[i] ?? '';
-        if (l.startsWith('D')) r.failed = `tcpdump exited: ${l.slice(2).trim() || 'no message'}`;
-      });
-      pending = pending.filter((r, i) => !r.failed && !(lines[i] ?? '').startsWith('L'));
-      if (!pending.length) break;
-      if (Date.now() > deadline) {
-        for (const r of pending) r.failed = `not listening after ${timeoutMs} ms`;
-        break;
-      }
-      await sleep(150);
+    const notYet = new Error('not listening yet');
+    try {
+      await retry(
+        async () => {
+          if (!pending.length) return;
+          const script = pending
+            .map(
+              (r) =>
+                `if grep -q 'listening on' ${shQuote(r.remoteFile + '.err')} 2>/dev/null; then echo L; elif ${ALIVE(String(r.pid))}; then echo W; else echo "D $(tr '\\n' ' ' < ${shQuote(r.remoteFile + '.err')} 2>/dev/null)"; fi`,
+            )
+            .join('\n');
+          const lines = (await this.pool.exec(node, script)).stdout.split('\n');
+          pending.forEach((r, i) => {
+            const l = lines[i] ?? '';
+            if (l.startsWith('D')) r.failed = `tcpdump exited: ${l.slice(2).trim() || 'no message'}`;
+          });
+          pending = pending.filter((r, i) => !r.failed && !(lines[i] ?? '').startsWith('L'));
+          if (pending.length) throw notYet;
+        },
+        // A fixed 150 ms poll: tcpdump usually listens within a few hundred ms.
+        { deadlineMs: timeoutMs, delayMs: 150, factor: 1, retryable: (e) => e === notYet },
+      );
+    } catch (e) {
+      if (!(e instanceof RetryError)) throw e;
+      for (const r of pending) r.failed = `not listening after ${timeoutMs} ms`;
     }
   }
 

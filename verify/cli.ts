@@ -10,7 +10,8 @@
 import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXIT, SwarmLabError } from '../lib/exit';
+import { helpText, parseCli, type CliOption, type CliSpec } from '../lib/cli';
+import { describeError, EXIT, SwarmLabError, type ExitCode } from '../lib/exit';
 import { imageOf, Lab, labPaths, LabConfigError, resolveLab } from '../stacks/lab';
 import { acquireLabLock, type HeldLock } from '../stacks/lab-lock';
 import { requireState } from '../stacks/lab-state';
@@ -19,7 +20,7 @@ import { readIntentFacts } from './discover-intent';
 import { loadLabPins } from './hostkeys';
 import { checkIntent, labIntent, withIntent } from './intent';
 import { RoundStepError, runRound } from './round';
-import { AbortError, SshError, SshPool, withInterrupt } from './ssh';
+import { AbortError, SshPool, withInterrupt } from './ssh';
 import type { RoundData } from './model';
 
 export interface CliOptions {
@@ -41,103 +42,75 @@ export interface CliOptions {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run verify -- [options]
-  --lab-file <file>                lab file (JSON/YAML); default env SWARM_LAB_FILE
-  --paths <id,...>                 paths to prove (default: the lab's paths; known: ingress, service-vip, task-to-task, dns, egress)
-  --requests <n>                   HTTP requests in the round (default 6, max 1000)
-  --entry <node>                   node whose published port gets the requests (default: first node)
-  --service <name>                 swarm service (default: the lab's service)
-  --user <name>                    SSH user (default: the image's user; non-root uses sudo -n)
-  --no-sbox                        do not capture inside ingress_sbox
-  --boot-wait <s>                  keep retrying SSH while nodes boot, seconds (default 180)
-  --connect-timeout <s>            one SSH connection attempt, seconds (default 10)
-  --converge-timeout <s>           wait this long for a service that is updating/converging (default 120)
-  --out <dir>                      report dir (default .lab/<lab>/reports/<timestamp>)
-  --insecure-accept-any-host-key   do not pin host keys (only for hosts you own)
-  --debug                          print stacks on errors`;
+export const VERIFY_CLI = {
+  usage: 'npm run verify --',
+  summary:
+    "Prove the lab's packet paths on a deployed lab: discovery, captures on every hop, the engine, reports.\n" +
+    'Exit 0 PASS, 1 FAIL, 2 could not judge, 3 usage, 4 lab not deployed or busy, 5 environment.',
+  options: {
+    'lab-file': { type: 'string', value: 'file', help: 'lab file (JSON/YAML); default env SWARM_LAB_FILE' },
+    paths: {
+      type: 'string',
+      value: 'id,...',
+      help: "paths to prove (default: the lab's paths; known: ingress, service-vip, task-to-task, dns, egress)",
+    },
+    requests: { type: 'string', value: 'n', default: '6', help: 'HTTP requests in the round (max 1000)' },
+    entry: { type: 'string', value: 'node', help: 'node whose published port gets the requests (default: first node)' },
+    service: { type: 'string', value: 'name', help: "swarm service (default: the lab's service)" },
+    user: { type: 'string', value: 'name', help: "SSH user (default: the image's user; non-root uses sudo -n)" },
+    'no-sbox': { type: 'boolean', help: 'do not capture inside ingress_sbox' },
+    'boot-wait': { type: 'string', value: 's', default: '180', help: 'keep retrying SSH while nodes boot, seconds' },
+    'connect-timeout': { type: 'string', value: 's', default: '10', help: 'one SSH connection attempt, seconds' },
+    'converge-timeout': {
+      type: 'string',
+      value: 's',
+      default: '120',
+      help: 'wait this long for a service that is updating/converging',
+    },
+    out: { type: 'string', value: 'dir', help: 'report dir (default .lab/<lab>/reports/<timestamp>)' },
+    'insecure-accept-any-host-key': { type: 'boolean', help: 'do not pin host keys (only for hosts you own)' },
+    debug: { type: 'boolean', help: 'print stacks on errors' },
+  },
+} as const satisfies CliSpec<Record<string, CliOption>>;
 
+/** The generated help (lib/cli.ts), the same table parseArgs reads. */
+export const USAGE = helpText(VERIFY_CLI);
+
+/** Parse verify's arguments (node:util parseArgs via lib/cli); a bad flag or value is a usage SwarmLabError (exit 3). */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = {
-    requests: 6,
-    sbox: true,
-    insecureAcceptAnyHostKey: false,
-    bootWaitS: 180,
-    connectTimeoutS: 10,
-    convergeTimeoutS: 120,
-    debug: false,
-    help: false,
-  };
-  const num = (flag: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
-      throw new UsageError(`${flag} needs an integer ${min}-${max}, got ${JSON.stringify(v)}`);
+  const a = parseCli(VERIFY_CLI, argv);
+  const v = a.values;
+  const num = (flag: keyof typeof VERIFY_CLI.options, min: number, max: number): number => {
+    const raw = v[flag] as string;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      throw new SwarmLabError(EXIT.usage, `--${flag} needs an integer ${min}-${max}, got ${JSON.stringify(raw)}`, {
+        fix: `${VERIFY_CLI.usage} --help lists the options`,
+      });
     return n;
   };
-  const str = (flag: string, v: string | undefined): string => {
-    if (!v || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
+  const str = (flag: keyof typeof VERIFY_CLI.options): string | undefined => {
+    const x = v[flag] as string | undefined;
+    if (x === '') throw new SwarmLabError(EXIT.usage, `--${flag} needs a value`);
+    return x;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    switch (a) {
-      case '--lab-file':
-        o.labFile = str(a, argv[++i]);
-        break;
-      case '--paths':
-        o.paths = str(a, argv[++i])
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        break;
-      case '--requests':
-        o.requests = num(a, argv[++i], 1, 1000);
-        break;
-      case '--entry':
-        o.entry = str(a, argv[++i]);
-        break;
-      case '--service':
-        o.service = str(a, argv[++i]);
-        break;
-      case '--user':
-        o.user = str(a, argv[++i]);
-        break;
-      case '--no-sbox':
-        o.sbox = false;
-        break;
-      case '--boot-wait':
-        o.bootWaitS = num(a, argv[++i], 0, 3600);
-        break;
-      case '--connect-timeout':
-        o.connectTimeoutS = num(a, argv[++i], 1, 600);
-        break;
-      case '--converge-timeout':
-        o.convergeTimeoutS = num(a, argv[++i], 0, 3600);
-        break;
-      case '--out':
-        o.out = str(a, argv[++i]);
-        break;
-      case '--insecure-accept-any-host-key':
-        o.insecureAcceptAnyHostKey = true;
-        break;
-      case '--debug':
-        o.debug = true;
-        break;
-      case '-h':
-      case '--help':
-        o.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${a}`);
-    }
-  }
+  const paths = str('paths')
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const o: CliOptions = {
+    requests: num('requests', 1, 1000),
+    sbox: v['no-sbox'] !== true,
+    insecureAcceptAnyHostKey: v['insecure-accept-any-host-key'] === true,
+    bootWaitS: num('boot-wait', 0, 3600),
+    connectTimeoutS: num('connect-timeout', 1, 600),
+    convergeTimeoutS: num('converge-timeout', 0, 3600),
+    debug: v.debug === true,
+    help: a.help,
+  };
+  const opt = { labFile: str('lab-file'), paths, entry: str('entry'), service: str('service'), user: str('user') };
+  for (const [k, x] of Object.entries({ ...opt, out: str('out') })) if (x !== undefined) Object.assign(o, { [k]: x });
   return o;
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 /** A progress logger: `[+  1.2s] node        step       detail`. */
@@ -156,17 +129,22 @@ export function errorLine(e: unknown, step?: string): string {
   const err = e instanceof RoundStepError ? e.cause : (e as Error);
   const s = e instanceof RoundStepError ? e.step : step;
   if (err instanceof AbortError) return 'verify: interrupted; captures stopped and removed from the nodes';
-  if (err instanceof UsageError) return `verify: ${err.message}`;
   if (err instanceof SwarmLabError) {
     const prefix =
       err.exitCode === EXIT.inconclusive ? 'INCONCLUSIVE: ' : err.exitCode === EXIT.env && s ? `failed at ${s}: ` : '';
     return `verify: ${prefix}${err.line()}`;
   }
-  const others = (err as { others?: Error[] }).others;
-  const more = others?.length
-    ? ` (+${others.length} more: ${others.map((o) => (o as SshError).node ?? o.message.split(':')[0]).join(', ')})`
-    : '';
-  return `verify failed${s ? ` at ${s}` : ''}: ${err.message}${more}`;
+  // Several nodes at once (SshPool.all's NodesError, several capture points): every one on the line.
+  if (err instanceof AggregateError) return `verify failed${s ? ` at ${s}` : ''}: ${describeError(err).line}`;
+  return `verify failed${s ? ` at ${s}` : ''}: ${err.message}`;
+}
+
+/** The exit code of a failure that is no SwarmLabError itself: its parts' worst lib/exit code, else "could not judge". */
+export function exitCodeOf(err: unknown): ExitCode {
+  if (err instanceof SwarmLabError) return err.exitCode;
+  if (err instanceof AggregateError && err.errors.some((e) => e instanceof SwarmLabError))
+    return describeError(err).code;
+  return EXIT.inconclusive;
 }
 
 function timestamp(d = new Date()): string {
@@ -227,7 +205,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     opts = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${errorLine(e)}\n${USAGE}\n`);
+    // One line naming the flag, with the fix `npm run verify -- --help`.
+    process.stderr.write(`${errorLine(e)}\n`);
     return EXIT.usage;
   }
   if (opts.help) {
@@ -286,6 +265,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     );
     const p = pool;
+    // Load the engine and the reports while the nodes answer the first commands: ts-node compiles them
+    // synchronously (8 s on a busy TCG host), which is free while the event loop waits on SSH, and
+    // costs that much at the end otherwise. A load error surfaces where they are used, after the round.
+    const judging = new Promise<[typeof import('./engine/index'), typeof import('./report/index')]>((resolve, reject) =>
+      setTimeout(
+        () => void Promise.all([import('./engine/index'), import('./report/index')]).then(resolve, reject),
+        1500,
+      ).unref(),
+    );
+    judging.catch(() => undefined);
     const code = await withInterrupt(
       controller,
       async () => {
@@ -324,9 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (controller.signal.aborted) throw new AbortError('verify');
         writeRoundFiles(out, round, transcript);
         const t0 = Date.now();
-        // Loaded here so SSH/discovery problems are reported even if the engine fails to load.
-        const { evaluate } = await import('./engine/index');
-        const { writeReports, renderTerminal } = await import('./report/index');
+        const [{ evaluate }, { writeReports, renderTerminal }] = await judging;
         // Intent hook (verify/intent.ts): the lab file vs what the swarm says, listed first, FAIL on a mismatch.
         const verdict = withIntent(
           await evaluate(round, { paths: selected }),
@@ -363,9 +350,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
     if (e instanceof AbortError || (e instanceof RoundStepError && e.cause instanceof AbortError)) return 130;
     const cause = e instanceof RoundStepError ? e.cause : e;
-    if (cause instanceof SwarmLabError) return cause.exitCode;
-    if (cause instanceof UsageError) return EXIT.usage;
-    return EXIT.inconclusive;
+    return exitCodeOf(cause);
   } finally {
     await pool?.close();
     lock?.release();
@@ -373,11 +358,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // process.exit, not runMain's exitCode: a stuck socket must not keep a finished verify alive.
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      process.stderr.write(`verify: ${(e as Error).message}\n`);
-      process.exit(2);
+      process.stderr.write(`verify: ${describeError(e).line}\n`);
+      process.exit(exitCodeOf(e));
     },
   );
 }

@@ -195,17 +195,16 @@ interface ErrorLike {
   readonly stderr?: unknown;
   readonly command?: unknown;
   readonly cause?: unknown;
-  readonly others?: readonly unknown[];
   readonly errors?: readonly unknown[];
 }
 
-/** The texts of an error, its causes and its grouped errors (SSH's `others`, AggregateError's `errors`). */
+/** The texts of an error, its causes and its grouped errors (an AggregateError's `errors`, e.g. SshPool.all's NodesError). */
 function errorText(e: unknown): string {
   const txt = (v: unknown): string => (typeof v === 'string' ? v : '');
   const parts: string[] = [];
   for (let x = e as ErrorLike | undefined, i = 0; x && i < 5; x = x.cause as ErrorLike | undefined, i++) {
     parts.push(typeof x === 'string' ? x : txt(x.message), txt(x.stderr), txt(x.command));
-    for (const o of (x.others ?? x.errors ?? []) as readonly ErrorLike[]) parts.push(txt(o?.message), txt(o?.stderr));
+    for (const o of (x.errors ?? []) as readonly ErrorLike[]) parts.push(txt(o?.message), txt(o?.stderr));
   }
   return parts.join('\n');
 }

@@ -55,7 +55,7 @@ export async function prepareClient(
     topology: withOverlay,
     snapshots: snapshots.map((s) => {
       const x = extra.find((e) => e.node === s.node);
-      return x ? { ...s, client: x.client, userOverlay: x.userOverlay } : s;
+      return x ? { ...s, client: x.client, userOverlay: x.userOverlay, ...(x.lb ? { lb: x.lb } : {}) } : s;
     }),
     ...(listener ? { listener } : {}),
   };

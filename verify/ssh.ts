@@ -5,6 +5,7 @@
  */
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'stream';
+import { retry, RetryError } from '../lib/retry';
 import { fingerprint, HostKeyPins } from './hostkeys';
 
 export interface SshTarget {
@@ -105,6 +106,14 @@ export class RemoteCommandError extends SshError {
   }
 }
 
+/** Several nodes failed at once; lib/exit's describeError prints `<n> of <m> nodes failed: <each error>`. */
+export class NodesError extends AggregateError {
+  constructor(errors: readonly unknown[], total: number) {
+    super(errors, `${errors.length} of ${total} nodes failed`);
+    this.name = 'NodesError';
+  }
+}
+
 export class AbortError extends Error {
   constructor(what: string) {
     super(`aborted: ${what}`);
@@ -199,48 +208,27 @@ export class SshPool {
   }
 
   private async connectWithRetry(t: SshTarget): Promise<Conn> {
-    const start = Date.now();
-    const deadline = start + this.p.bootWaitMs;
-    let wait = this.p.backoffInitialMs;
-    for (let attempt = 1; ; attempt++) {
-      this.checkAbort(`connect to ${t.node}`);
-      try {
-        return await this.connectOnce(t);
-      } catch (e) {
-        if (e instanceof HostKeyError || e instanceof AbortError) throw e;
-        const msg = (e as Error).message;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          const took = ((Date.now() - start) / 1000).toFixed(1);
-          const fix = /authentication/i.test(msg)
-            ? `check that the lab key is in ${this.p.user}'s authorized_keys on the node`
-            : 'check that the node is up and sshd listens (virsh list; the lab network namespace)';
-          throw new SshError(
-            t.node,
-            t.host,
-            `${t.node} (${t.host}:${t.port ?? 22}): ssh connect failed after ${attempt} attempt(s), ${took} s: ${msg}; ${fix}`,
-          );
-        }
-        this.p.log?.(`${t.node}: ssh not ready (${msg}); retry in ${(Math.min(wait, left) / 1000).toFixed(1)} s`);
-        await this.sleep(Math.min(wait, left), `connect to ${t.node}`);
-        wait = Math.min(wait * 2, this.p.backoffMaxMs);
-      }
+    const what = `connect to ${t.node}`;
+    try {
+      return await retry(() => this.connectOnce(t), {
+        deadlineMs: this.p.bootWaitMs,
+        delayMs: this.p.backoffInitialMs,
+        maxDelayMs: this.p.backoffMaxMs,
+        signal: this.p.signal,
+        abortError: () => new AbortError(what),
+        // A wrong host key stays wrong: never retried.
+        retryable: (e) => !(e instanceof HostKeyError || e instanceof AbortError),
+        onRetry: (e, _n, ms) =>
+          this.p.log?.(`${t.node}: ssh not ready (${(e as Error).message}); retry in ${(ms / 1000).toFixed(1)} s`),
+      });
+    } catch (e) {
+      if (!(e instanceof RetryError)) throw e;
+      const msg = (e.lastError as Error).message;
+      const fix = /authentication/i.test(msg)
+        ? `check that the lab key is in ${this.p.user}'s authorized_keys on the node`
+        : 'check that the node is up and sshd listens (virsh list; the lab network namespace)';
+      throw new SshError(t.node, t.host, `${t.node} (${t.host}:${t.port ?? 22}): ssh connect ${e.message}; ${fix}`);
     }
-  }
-
-  private sleep(ms: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const s = this.p.signal;
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new AbortError(what));
-      };
-      const timer = setTimeout(() => {
-        s?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      s?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   private async connectOnce(t: SshTarget): Promise<Conn> {
@@ -430,15 +418,17 @@ export class SshPool {
     );
   }
 
-  /** Run `fn` for every node at once; waits for all, then throws the first failure (others are attached). */
+  /**
+   * Run `fn` for every node at once; waits for all. One failure is thrown as it is; several are one
+   * NodesError (an AggregateError) whose line names every failing node.
+   */
   async all<T>(nodes: readonly string[], fn: (node: string) => Promise<T>): Promise<T[]> {
     const settled = await Promise.allSettled(nodes.map((n) => fn(n)));
-    const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed.length) {
-      const first = failed[0].reason as Error & { others?: Error[] };
-      if (failed.length > 1) first.others = failed.slice(1).map((f) => f.reason as Error);
-      throw first;
-    }
+    const failed = settled
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((f): unknown => f.reason);
+    if (failed.length === 1) throw failed[0];
+    if (failed.length) throw new NodesError(failed, nodes.length);
     return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
   }
 

@@ -99,14 +99,59 @@ export function clientExchanges(
   return out;
 }
 
+const BEGIN = '@@swl-begin';
+const END = '@@swl-end';
+
 /**
- * The command line run on the node for one exchange (busybox in the client container). The bound
- * inside the container is busybox `timeout`, not `wget -T`: Debian 12's busybox-static 1.35 wget
- * segfaults (exit 139) on `-T`; the outer `timeout` bounds `docker exec` itself.
+ * The command line run on the node for a batch of exchanges of one kind in one client container:
+ * one `docker exec` (1-2 s each on TCG) running them in order, each bounded by busybox `timeout`
+ * (not `wget -T`: Debian 12's busybox-static 1.35 wget segfaults, exit 139, on `-T`), its output
+ * between markers with its exit code and stderr. The outer `timeout` bounds `docker exec` itself.
  */
-export function exchangeCommand(containerId: string, kind: 'dns' | 'http', target: string, timeoutS: number): string {
-  const inside = kind === 'dns' ? `nslookup ${shQuote(target)} 127.0.0.11` : `wget -q -O - ${shQuote(target)}`;
-  return `timeout ${timeoutS + 5} docker exec ${containerId} timeout ${timeoutS} ${inside}`;
+export function exchangeCommand(
+  containerId: string,
+  kind: 'dns' | 'http',
+  targets: readonly string[],
+  timeoutS: number,
+): string {
+  const one = kind === 'dns' ? 'nslookup "$t" 127.0.0.11' : 'wget -q -O - "$t"';
+  const script =
+    `for t in ${targets.map(shQuote).join(' ')}; do echo ${BEGIN}; ` +
+    `timeout ${timeoutS} ${one} 2>/tmp/swl-err; echo "${END} $? $(head -c 300 /tmp/swl-err | tr '\\n' ' ')"; done`;
+  return `timeout ${(timeoutS + 1) * targets.length + 5} docker exec ${containerId} sh -c ${shQuote(script)}`;
+}
+
+/** One result per target from a batch's output; a target without its end marker did not finish. */
+export function splitExchanges(
+  stdout: string,
+  n: number,
+): Array<{ code: number; body: string; stderr: string } | undefined> {
+  const out: Array<{ code: number; body: string; stderr: string } | undefined> = [];
+  let body: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line === BEGIN) body = [];
+    else if (body && line.startsWith(`${END} `)) {
+      const m = /^\S+ (-?\d+) ?(.*)$/.exec(line);
+      out.push({ code: Number(m?.[1] ?? -1), body: body.join('\n').trim(), stderr: (m?.[2] ?? '').trim() });
+      body = undefined;
+    } else body?.push(line);
+  }
+  while (out.length < n) out.push(undefined);
+  return out.slice(0, n);
+}
+
+type Exchange = ReturnType<typeof clientExchanges>[number];
+
+/** Consecutive exchanges of one path, node, container and kind run in one exec; egress one per node (the listener tells peers apart by order). */
+function batches(list: readonly Exchange[]): Exchange[][] {
+  const out: Exchange[][] = [];
+  for (const x of list) {
+    const last = out[out.length - 1]?.[0];
+    if (last && x.path !== 'egress' && last.path === x.path && last.node === x.node && last.kind === x.kind)
+      out[out.length - 1].push(x);
+    else out.push([x]);
+  }
+  return out;
 }
 
 export async function clientTraffic(
@@ -119,41 +164,53 @@ export async function clientTraffic(
   const deadline = Date.now() + (p.totalTimeoutMs ?? 60000);
   const list = clientExchanges(topo, p, listener?.target);
   const out: RequestRecord[] = [];
-  for (const [index, x] of list.entries()) {
-    const startedAt = new Date().toISOString();
-    const base = {
-      index,
+  for (const batch of batches(list)) {
+    const x0 = batch[0];
+    const base = (x: Exchange) => ({
+      index: out.length,
       path: x.path,
       entryNode: x.node,
       fromContainer: x.containerId,
       url: x.kind === 'dns' ? `dns:${x.target}` : x.target,
-      startedAt,
-    };
+      startedAt: new Date().toISOString(),
+    });
     if (p.signal?.aborted || Date.now() > deadline) {
-      out.push({ ...base, error: p.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent' });
+      for (const x of batch)
+        out.push({ ...base(x), error: p.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent' });
       continue;
     }
     const before = listener?.peers.length ?? 0;
     const t0 = Date.now();
+    const cmd = exchangeCommand(
+      x0.containerId,
+      x0.kind,
+      batch.map((x) => x.target),
+      timeoutS,
+    );
     const r = await pool
-      .exec(x.node, exchangeCommand(x.containerId, x.kind, x.target, timeoutS), {
-        check: false,
-        timeoutMs: (timeoutS + 10) * 1000,
-      })
+      .exec(x0.node, cmd, { check: false, timeoutMs: ((timeoutS + 1) * batch.length + 10) * 1000 })
       .catch((e: Error) => ({ stdout: '', stderr: e.message, code: -1 }));
     const ms = Date.now() - t0;
-    const peer = listener && listener.peers.length > before ? listener.peers[before] : undefined;
-    const body = r.stdout.trim().slice(0, 2000);
-    out.push({
-      ...base,
-      ...(r.code === 0 ? { status: 200, body } : { body, error: `exit ${r.code}: ${r.stderr.trim().slice(0, 300)}` }),
-      ...(peer ? { peer } : {}),
-      durationMs: ms,
-    });
-    p.log?.(
-      x.node,
-      `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${r.code === 0 ? 'ok' : `exit ${r.code}`} (${ms} ms) ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
-    );
+    const results = splitExchanges(r.stdout, batch.length);
+    for (const [i, x] of batch.entries()) {
+      const one = results[i];
+      const peer = listener && listener.peers.length > before + i ? listener.peers[before + i] : undefined;
+      const body = (one?.body ?? '').slice(0, 2000);
+      const failed = one
+        ? one.code !== 0 && `exit ${one.code}: ${one.stderr.slice(0, 300)}`
+        : `did not finish: docker exec exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
+      out.push({
+        ...base(x),
+        ...(failed ? { body, error: failed } : { status: 200, body }),
+        ...(peer ? { peer } : {}),
+        // A batch's time is on its first record (the per-path sum stays the exec time).
+        ...(i === 0 ? { durationMs: ms } : {}),
+      });
+      p.log?.(
+        x.node,
+        `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${failed ? failed.split(':')[0] : 'ok'}${i === 0 ? ` (${ms} ms for ${batch.length})` : ''} ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
+      );
+    }
   }
   return out;
 }

@@ -119,7 +119,7 @@ async function up(a: WorkshopArgs, ws: string): Promise<number> {
   try {
     for (const h of a.hosts) {
       const key = hostKey(ws, h);
-      const env = hostUp({ lab: key, root: ROOT, timeoutS: 300 });
+      const env = await hostUp({ lab: key, root: ROOT, timeoutS: 300 });
       started.push(key);
       const capacity = measureHost(h, env.libvirtUri, env.pool);
       say(
@@ -190,7 +190,7 @@ async function up(a: WorkshopArgs, ws: string): Promise<number> {
     return failed ? EXIT.fail : EXIT.ok;
   } catch (e) {
     if (!fs.existsSync(path.join(workshopDir(ws), 'workshop.json')))
-      for (const key of started) hostDown({ lab: key, root: ROOT, timeoutS: 300, purge: true }); // refused: leave nothing
+      for (const key of started) await hostDown({ lab: key, root: ROOT, timeoutS: 300, purge: true }); // refused: leave nothing
     throw e;
   }
 }
@@ -279,7 +279,7 @@ async function main(): Promise<number> {
         .filter((s) => s && BUSY.includes(s.phase) && s.pid && effectiveStatus(s) === s);
       if (busy.length)
         say(`labs still working (${busy.map((s) => s!.lab).join(', ')}): their hosts go down under them`);
-      const left = downWorkshop(plan, say);
+      const left = await downWorkshop(plan, say);
       writeSheets(readPlan(ws));
       if (left.length) throw new SwarmLabError(EXIT.env, `down left behind: ${left.join('; ')}`);
       say(

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { hostDown } from '../e2e/host';
-import { leftovers } from '../e2e/run';
+import { leftovers } from '../stacks/leftovers';
 import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import { unregister } from '../stacks/lab-registry';
 import { labDir, labFilePath, moveTo, readStatus, ROOT, type WorkshopPlan } from './state';
@@ -23,9 +23,9 @@ export function workshopLeftovers(plan: WorkshopPlan, root = ROOT): string[] {
   return [...found];
 }
 
-export function downWorkshop(plan: WorkshopPlan, say: (l: string) => void, root = ROOT): string[] {
+export async function downWorkshop(plan: WorkshopPlan, say: (l: string) => void, root = ROOT): Promise<string[]> {
   for (const h of plan.hosts) {
-    hostDown({ lab: h.key, root, timeoutS: 300 });
+    await hostDown({ lab: h.key, root, timeoutS: 300 });
     say(`host ${h.name}: netns ${h.netns} and its libvirtd down`);
   }
   for (const l of plan.labs) {

@@ -4,6 +4,8 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { retry, RetryError } from '../../lib/retry';
+import { parseExports } from '../../stacks/lab-host';
 
 export interface HostProps {
   /** Lab name (2-40 chars a-z0-9-); names the netns `swl-<lab>` and `.cache/host/<lab>/`. */
@@ -57,8 +59,7 @@ function script(name: string, args: string[], p: HostProps): string {
 
 /** Parse up.sh's `export NAME='value'` lines. */
 export function parseHostEnv(text: string): HostEnv {
-  const v: Record<string, string> = {};
-  for (const m of text.matchAll(/^export (\w+)='([^']*)'$/gm)) v[m[1]] = m[2];
+  const v = parseExports(text);
   const need = ['SWARM_LAB_NETNS', 'SWARM_LAB_LIBVIRT_URI', 'SWARM_LAB_POOL', 'SWARM_LAB_HOST_DIR'];
   const missing = need.filter((k) => !v[k]);
   if (missing.length) throw new Error(`host env lacks ${missing.join(', ')}; got: ${text.trim().slice(0, 300)}`);
@@ -81,15 +82,42 @@ export function hostProcessEnv(h: HostEnv): Record<string, string> {
   };
 }
 
+/**
+ * Failures worth one more run of the script: a daemon slow to answer on a loaded machine, or another
+ * up/down of the same lab holding the lock. up.sh then tears the half-started host down and starts
+ * again; a missing tool, no root or a bad name fail the same way every time and are not retried.
+ */
+export function transientHostError(e: unknown): boolean {
+  return (
+    e instanceof HostError &&
+    /does not answer on|holds .*\.lock|starting virtlogd\/libvirtd in \S+ failed|killed/.test(
+      `${e.stderr} ${e.code === null ? 'killed' : ''}`,
+    )
+  );
+}
+
+/** Run a host script through lib/retry: `attempts` runs at most (default 2), 2 s apart, transient failures only. */
+async function scriptWithRetry(name: string, args: string[], p: HostProps & { readonly attempts?: number }) {
+  try {
+    return await retry(() => Promise.resolve().then(() => script(name, args, p)), {
+      attempts: p.attempts ?? 2,
+      delayMs: 2000,
+      retryable: transientHostError,
+    });
+  } catch (e) {
+    throw e instanceof RetryError ? e.lastError : e;
+  }
+}
+
 /** Bring the lab host up (idempotent; repairs a crashed one). */
-export function hostUp(p: HostProps): HostEnv {
-  return parseHostEnv(script('up.sh', [p.lab], p));
+export async function hostUp(p: HostProps & { readonly attempts?: number }): Promise<HostEnv> {
+  return parseHostEnv(await scriptWithRetry('up.sh', [p.lab], p));
 }
 
 /** Tear the lab host down (idempotent): domains, networks, pools, daemons, netns; `purge` also
  * removes its logs and QEMU capability cache. */
-export function hostDown(p: HostProps & { readonly purge?: boolean }): void {
-  script('down.sh', [p.lab, ...(p.purge ? ['--purge'] : [])], p);
+export async function hostDown(p: HostProps & { readonly purge?: boolean; readonly attempts?: number }): Promise<void> {
+  await scriptWithRetry('down.sh', [p.lab, ...(p.purge ? ['--purge'] : [])], p);
 }
 
 /** Put the client address (default 10.211.55.2/24) on the bridge of libvirt network `network`. */

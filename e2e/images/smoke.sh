@@ -113,7 +113,7 @@ qemu-img create -q -f qcow2 -F qcow2 -b "$IMG/disk.qcow2" "$W/disk.qcow2" 20G
 
 # The stacks' shape: the image's cmdline plus a static ip= (stacks/lab-node.ts kernelCmdline).
 # SWARM_LAB_SMOKE_CMDLINE_EXTRA appends arguments (to measure e.g. apparmor=0 or quiet).
-CMDLINE="root=/dev/vda rw console=ttyS0 net.ifnames=1 ip=$IP::10.211.55.1:255.255.255.0:$NODE:enp0s5:off${SWARM_LAB_SMOKE_CMDLINE_EXTRA:+ $SWARM_LAB_SMOKE_CMDLINE_EXTRA}"
+CMDLINE="root=/dev/vda rw console=ttyS0 net.ifnames=1 mitigations=off quiet ip=$IP::10.211.55.1:255.255.255.0:$NODE:enp0s5:off${SWARM_LAB_SMOKE_CMDLINE_EXTRA:+ $SWARM_LAB_SMOKE_CMDLINE_EXTRA}"
 cat >"$W/net.xml" <<EOF
 <network><name>$NET</name><bridge name='br-$NET' stp='off'/><ip address='10.211.55.1' netmask='255.255.255.0'/></network>
 EOF

@@ -142,8 +142,14 @@ do_configure() {
     die "systemctl enable failed in the chroot"
   # dockerd loads its own AppArmor profile; the boot-time profile load costs ~25 s under TCG.
   # Timers that would reach for the network or churn the disk of a short-lived lab node.
+  # cloud-init's config and final stages: nothing to do for a lab (see rootfs cloud.cfg.d/90-swarm-lab.cfg).
+  # Boot work a lab node never uses, each 2-8 s of a loaded TCG boot (systemd-analyze blame): the
+  # ipvsadm rules service (Docker programs IPVS itself), binfmt, and modprobe@ units for drm,
+  # efi_pstore, fuse, loop and dm_mod (no display, EFI, FUSE, loop or device-mapper storage).
   local u
-  for u in apparmor.service apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service e2scrub_all.timer fstrim.timer; do
+  for u in apparmor.service apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service e2scrub_all.timer fstrim.timer \
+    cloud-config.service cloud-final.service ipvsadm.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+    modprobe@drm.service modprobe@efi_pstore.service modprobe@fuse.service modprobe@loop.service modprobe@dm_mod.service; do
     in_root systemctl mask "$u" >/dev/null 2>&1 || true
   done
   rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/tmp/* "$R"/var/log/*.log

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   ansibleTasks,
+  bootAnalysis,
+  systemdSeconds,
   ansibleTotal,
   labFigures,
   renderFigures,
@@ -62,5 +64,29 @@ describe('bench:lab figures from a real e2e deploy log', () => {
     expect(text).toMatch(/4\.2x\s+target <= 1\.5x\s+NOT met/);
     const partial = labFigures({ flavour: 'x', image: 'x', engineVersion: '1', timings: { deploy: 10 } }, {});
     expect(partial.goals.find((x) => x.id === 'verify')).not.toHaveProperty('met');
+  });
+});
+
+describe("a guest's own boot analysis (boot-<node>.txt from the e2e timings phase)", () => {
+  // Recorded from node-10 of a real bookworm lab (Docker 20.10.24) at load average 14 on this machine.
+  const text = fs.readFileSync(path.join(__dirname, '../fixtures/bench/boot-node-10.txt'), 'utf8');
+
+  it('reads systemd durations', () => {
+    expect(systemdSeconds('2min 3.415s')).toBe(123.4);
+    expect(systemdSeconds('950ms')).toBe(1);
+    expect(systemdSeconds('no time')).toBeUndefined();
+  });
+
+  it('splits kernel and userspace time and names the costliest units first', () => {
+    const b = bootAnalysis('node-10', text);
+    expect(b).toMatchObject({ node: 'node-10', kernelS: 35.9, userspaceS: 338.6 });
+    expect(b.blame[0]).toEqual({ unit: 'docker.service', seconds: 123.4 });
+    expect(b.blame.map((x) => x.unit)).toContain('cloud-final.service');
+    expect(b.blame.length).toBe(8);
+    const f = labFigures(
+      { flavour: 'debian12-docker20', image: 'debian12-docker20', engineVersion: '20.10.24', timings: {} },
+      { boot: { 'node-10': text } },
+    );
+    expect(renderFigures(f)).toMatch(/node-10 +guest boot: kernel 35.9s \+ userspace 338.6s; docker.service 123.4s/);
   });
 });

@@ -93,8 +93,8 @@ afterAll(() => {
   run(DOWN, [LAB, '--purge']);
 });
 
-test('up gives a private libvirtd in its own netns with a lab network there; down removes everything', () => {
-  const host = hostUp({ lab: LAB });
+test('up gives a private libvirtd in its own netns with a lab network there; down removes everything', async () => {
+  const host = await hostUp({ lab: LAB });
   expect(host).toEqual({
     netns: NS,
     libvirtUri: `qemu:///system?socket=${DIR}/run/libvirt-sock`,
@@ -150,10 +150,10 @@ test('up gives a private libvirtd in its own netns with a lab network there; dow
   expect(alive(virtlogd)).toBe(false);
   expectGone();
   // down again is a no-op; --purge also takes the logs.
-  hostDown({ lab: LAB });
+  await hostDown({ lab: LAB });
   expectGone();
   expect(fs.existsSync(path.join(DIR, 'log/libvirtd.log'))).toBe(true);
-  hostDown({ lab: LAB, purge: true });
+  await hostDown({ lab: LAB, purge: true });
   expect(fs.existsSync(DIR)).toBe(false);
 });
 
@@ -207,7 +207,7 @@ test('two labs run side by side with the same network name, and one env never st
       ),
     );
     expect(codes).toEqual([0, 0]);
-    const hosts = both.map((l) => hostUp({ lab: l }));
+    const hosts = await Promise.all(both.map((l) => hostUp({ lab: l })));
     expect(new Set(hosts.map((h) => h.libvirtUri)).size).toBe(2);
     for (const h of hosts) {
       const xml = path.join(h.hostDir, 'net.xml');
@@ -233,12 +233,14 @@ test('two labs run side by side with the same network name, and one env never st
   expect(netnsList()).not.toContain(`swl-${other}`);
 });
 
-test('up refuses a lab name libvirt objects cannot carry', () => {
+test('up refuses a lab name libvirt objects cannot carry, without a retry', async () => {
   const r = run(UP, ['Bad_Name']);
   expect(r.code).not.toBe(0);
   expect(r.err).toMatch(/lab name 'Bad_Name' must be/);
-  expect(() => hostUp({ lab: 'Bad_Name' })).toThrow(
+  const t0 = Date.now();
+  await expect(hostUp({ lab: 'Bad_Name' })).rejects.toThrow(
     /e2e\/host\/up.sh Bad_Name failed \(exit 1\): .*lab name 'Bad_Name' must be/,
   );
+  expect(Date.now() - t0).toBeLessThan(2000);
   expect(netnsList()).not.toContain('swl-Bad_Name');
 });

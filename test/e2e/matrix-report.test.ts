@@ -473,6 +473,19 @@ describe('e2e:summary CLI', () => {
     );
   });
 
+  test('--help is generated from the option table; a bad flag is one line with exit 3', () => {
+    const h = captureStd(() => summaryMain(['--help']));
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/^usage: npm run e2e:summary -- \[options\] <dir>\n/);
+    expect(h.stdout).toMatch(/--flavours <a,b,c> +flavours expected/);
+    expect(h.stdout).toMatch(/--quiet +do not print the table/);
+    const bad = captureStd(() => summaryMain(['/tmp', '--bogus']));
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toBe(
+      "e2e summary: Unknown option '--bogus'; fix: npm run e2e:summary -- --help lists the options\n",
+    );
+  });
+
   test('a result.json with the wrong shape becomes an ERROR row saying which field', () => {
     const bad = tmpDir('matrix-bad');
     dirs.push(bad);

@@ -1,4 +1,15 @@
-import { e2eLabFile, failureLines, FLAVOURS, parseArgs, parseRecap, parseUnitTimes, PhaseError } from '../../e2e/run';
+import {
+  BOOT_ANALYSIS_MARK,
+  e2eLabFile,
+  failureLines,
+  FLAVOURS,
+  parseArgs,
+  parseRecap,
+  parseUnitTimes,
+  PhaseError,
+  splitBootAnalysis,
+} from '../../e2e/run';
+import { HostError, transientHostError } from '../../e2e/host';
 import { resolveLab } from '../../stacks/lab';
 
 describe('e2e runner', () => {
@@ -40,6 +51,13 @@ describe('e2e runner', () => {
     );
   });
 
+  test("the guest's boot analysis after the unit times is split off for boot-<node>.txt", () => {
+    const units = 'Id=ssh.service\nActiveEnterTimestampMonotonic=38712345\n';
+    const analysis = `${BOOT_ANALYSIS_MARK}\nStartup finished in 6s (kernel) + 30s (userspace) = 36s\n`;
+    expect(splitBootAnalysis(units + analysis)).toEqual({ units, analysis });
+    expect(splitBootAnalysis(units)).toEqual({ units, analysis: '' });
+  });
+
   test('a failed deploy names the Ansible task error, not the progress noise', () => {
     const log = [
       'e2e  terraform_data.ansible_run (ansible/run) (local-exec): TASK [service : Load] ****',
@@ -64,5 +82,17 @@ describe('idempotency recap', () => {
       { host: 'node-18', ok: 42, changed: 2, unreachable: 0, failed: 0 },
     ]);
     expect(parseRecap('no recap here')).toEqual([]);
+  });
+});
+
+describe('host scripts: which failures get another run (lib/retry)', () => {
+  test('a slow daemon or a held lock is transient; a missing tool or a bad name is not', () => {
+    const err = (stderr: string, code: number | null = 1) => new HostError('up.sh', 'lab1', code, stderr);
+    expect(transientHostError(err('up.sh: libvirtd in swl-lab1 does not answer on /x/sock after 60 s'))).toBe(true);
+    expect(transientHostError(err('up.sh: another up/down of lab lab1 holds /x/.lock'))).toBe(true);
+    expect(transientHostError(err('', null))).toBe(true);
+    expect(transientHostError(err('up.sh: virsh not found; install the Debian packages'))).toBe(false);
+    expect(transientHostError(err("up.sh: lab name 'Bad_Name' must be ..."))).toBe(false);
+    expect(transientHostError(new Error('does not answer on'))).toBe(false);
   });
 });

@@ -271,10 +271,11 @@ describe('LabStack synth variants', () => {
         {
           console: 'ttyS0',
           ip: '10.211.55.10::10.211.55.1:255.255.255.0:centos7-10:enp0s5:off',
+          mitigations: 'off',
           'net.ifnames': '1',
           root: '/dev/vda',
         },
-        { _: 'rw' },
+        { _: 'quiet rw' },
       ]);
       expect(resourcesOf(s.tf, 'terraform_data')).toHaveLength(0); // local image: no fetch; provision off: no Ansible
       expect(s.tf.output.ssh_user.value).toBe('root');

@@ -8,9 +8,10 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { errorLine, parseArgs, UsageError } from '../../../verify/cli';
+import { errorLine, exitCodeOf, parseArgs, USAGE, VERIFY_CLI } from '../../../verify/cli';
+import { EXIT, SwarmLabError } from '../../../lib/exit';
 import { RoundStepError } from '../../../verify/round';
-import { SshError } from '../../../verify/ssh';
+import { NodesError, SshError } from '../../../verify/ssh';
 import { SshdHarness } from '../../harness/sshd-harness';
 import { pidAlive, run, stopTree } from '../../harness/procs';
 
@@ -44,8 +45,26 @@ describe('arguments and error lines', () => {
       bootWaitS: 0,
     });
     expect(() => parseArgs(['--requests', '0'])).toThrow('--requests needs an integer 1-1000, got "0"');
-    expect(() => parseArgs(['--bogus'])).toThrow(UsageError);
-    expect(() => parseArgs(['--entry'])).toThrow('--entry needs a value');
+    expect(() => parseArgs(['--entry'])).toThrow("Option '--entry <value>' argument missing");
+    expect(parseArgs(['--paths', 'ingress, dns', '--out', '/tmp/r']).paths).toEqual(['ingress', 'dns']);
+    expect(parseArgs(['--help']).help).toBe(true);
+  });
+  test('a bad flag is one usage line (exit 3) pointing at --help', () => {
+    let err: unknown;
+    try {
+      parseArgs(['--bogus']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SwarmLabError);
+    expect((err as SwarmLabError).exitCode).toBe(EXIT.usage);
+    expect(errorLine(err)).toBe("verify: Unknown option '--bogus'; fix: npm run verify -- --help lists the options");
+  });
+  test('--help is generated from the option table: every flag, its placeholder and default', () => {
+    expect(USAGE).toMatch(/^usage: npm run verify -- \[options\]\n/);
+    for (const name of Object.keys(VERIFY_CLI.options)) expect(USAGE).toContain(`--${name}`);
+    expect(USAGE).toMatch(/--requests <n> +HTTP requests in the round \(max 1000\) \(default 6\)/);
+    expect(USAGE).toMatch(/--boot-wait <s> +keep retrying SSH while nodes boot, seconds \(default 180\)/);
   });
   test('an error becomes one line with the step and the node', () => {
     const e = new RoundStepError(
@@ -55,12 +74,28 @@ describe('arguments and error lines', () => {
     expect(errorLine(e)).toBe(
       'verify failed at connect: centos7-18 (10.211.55.18:22): ssh connect failed after 3 attempt(s)',
     );
-    const many = Object.assign(new Error('centos7-10: missing tcpdump'), {
-      others: [new SshError('centos7-22', 'x', 'centos7-22: missing tcpdump')],
-    });
-    expect(errorLine(new RoundStepError('capture', many))).toBe(
-      'verify failed at capture: centos7-10: missing tcpdump (+1 more: centos7-22)',
+    // Several nodes at once: one AggregateError, every failing node on the one line.
+    const many = new NodesError(
+      [
+        new SshError('centos7-10', 'x', 'centos7-10 (x): `tcpdump` exited 127'),
+        new SshError('centos7-22', 'y', 'centos7-22 (y): `tcpdump` exited 127'),
+      ],
+      3,
     );
+    expect(errorLine(new RoundStepError('capture', many))).toBe(
+      'verify failed at capture: 2 of 3 nodes failed: centos7-10 (x): `tcpdump` exited 127; centos7-22 (y): `tcpdump` exited 127',
+    );
+    expect(exitCodeOf(many)).toBe(EXIT.inconclusive);
+    // Parts that carry a lib/exit code give the worst of them.
+    const tools = new NodesError(
+      [
+        new SwarmLabError(EXIT.env, 'centos7-10: no tcpdump', { fix: 'apt-get install tcpdump' }),
+        new SshError('centos7-22', 'y', 'centos7-22 (y): `tcpdump` exited 127'),
+      ],
+      3,
+    );
+    expect(exitCodeOf(tools)).toBe(EXIT.env);
+    expect(errorLine(tools)).toMatch(/^verify failed: 2 of 3 nodes failed: .*centos7-10.*; .*centos7-22/);
   });
 });
 

@@ -1,0 +1,111 @@
+/**
+ * The roles' raw probes (one SSH round trip each instead of a dozen module runs) and the files the
+ * offline images bake: the probes are real POSIX sh run here under `sh`, and what they print must be
+ * the one JSON line the roles parse; the baked files must be byte for byte what the base role would
+ * write, or the role rewrites them on every lab.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ANSIBLE_DIR, ansible, expectOk, REPO } from './ansible-run';
+
+const ROLES = path.join(ANSIBLE_DIR, 'roles');
+const b64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
+
+function probe(role: string, env: Record<string, string>): { status: number | null; stdout: string } {
+  const r = spawnSync('sh', [path.join(ROLES, role, 'files', 'probe.sh')], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout };
+}
+
+test('the base probe prints one JSON line with what the base and docker roles decide on', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
+  try {
+    fs.writeFileSync(path.join(tmp, 'a.conf'), 'line 1\nline "2"\n');
+    const r = probe('base', {
+      PROBE_NIC: 'lo',
+      PROBE_MODULES: 'no_such_module_x',
+      PROBE_SYSCTLS: 'kernel.ostype',
+      PROBE_PACKAGES: 'coreutils no-such-package-x',
+      PROBE_FILES: `${path.join(tmp, 'a.conf')} ${path.join(tmp, 'missing.conf')}`,
+      PROBE_BOOT_TIMEOUT: '0',
+    });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const p = JSON.parse(lines[0]);
+    expect(p.boot_finished).toBe(fs.existsSync('/var/lib/cloud/instance/boot-finished'));
+    expect(b64(p.os_release)).toMatch(/^ID=/m);
+    expect(b64(p.nic)).toMatch(/inet 127\.0\.0\.1\//);
+    expect(b64(p.missing_modules).trim()).toBe('no_such_module_x');
+    expect(b64(p.sysctls)).toBe('kernel.ostype=Linux');
+    expect(b64(p.dpkg)).toMatch(/^coreutils install ok installed$/m);
+    expect(b64(p.dpkg)).not.toMatch(/no-such-package-x/);
+    expect(p.files.map(b64)).toEqual(['line 1\nline "2"\n', '']);
+    expect(typeof p.engine_json).toBe('boolean');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the docker probe fails (so the role retries) while no dockerd answers', () => {
+  const r = probe('docker', { PROBE_PYTHON: 'python3', PATH: '/nonexistent:/usr/bin:/bin' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+});
+
+test('the service probe reads the page exactly, and says when the image and network are missing', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
+  try {
+    fs.writeFileSync(path.join(tmp, 'index.html'), 'Host IP is 10.211.55.10\n');
+    const r = probe('service', {
+      PROBE_PAGE: path.join(tmp, 'index.html'),
+      PROBE_IMAGE: 'swarm-lab-web:1',
+      PROBE_NETWORK: 'ol_network',
+      PATH: '/nonexistent:/usr/bin:/bin',
+    });
+    expect(r.status).toBe(0);
+    const p = JSON.parse(r.stdout.trim());
+    expect(b64(p.page)).toBe('Host IP is 10.211.55.10\n');
+    expect(p.page_rc).toBe(0);
+    expect(b64(p.image)).toBe('');
+    expect(p.network_rc).not.toBe(0);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the offline images bake exactly the module and sysctl files the base role writes', () => {
+  const defaults = path.join(ROLES, 'base', 'defaults', 'main.yml');
+  const tpl = (f: string): string => path.join(ROLES, 'base', 'templates', f);
+  const r = ansible(
+    [
+      'ansible',
+      'localhost',
+      '-c',
+      'local',
+      '-i',
+      'localhost,',
+      '-m',
+      'ansible.builtin.debug',
+      '-a',
+      `msg={{ {'modules': [base_modules_load_file, lookup('ansible.builtin.template', '${tpl('modules-load.conf.j2')}')], ` +
+        `'sysctl': [base_sysctl_file, lookup('ansible.builtin.template', '${tpl('sysctl.conf.j2')}')]} | to_json }}`,
+      '-e',
+      `@${defaults}`,
+    ],
+    { ANSIBLE_LOAD_CALLBACK_PLUGINS: '1', ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_CALLBACKS_ENABLED: '' },
+    path.join(ROLES, 'base'),
+  );
+  expectOk(r, 'ansible debug of the base role templates');
+  const msg = JSON.parse(JSON.parse(r.stdout).plays[0].tasks[0].hosts.localhost.msg);
+  for (const [file, want] of [msg.modules, msg.sysctl] as Array<[string, string]>) {
+    const baked = path.join(REPO, 'e2e', 'images', 'rootfs', file);
+    expect(fs.readFileSync(baked, 'utf8')).toBe(want);
+  }
+  expect(msg.modules[1]).toMatch(/^br_netfilter$/m);
+});
