@@ -33,11 +33,12 @@ afterAll(() => {
     fs.rmSync(path.join(ROOT, '.cache/host', hostKey(WS, h)), { recursive: true, force: true });
 });
 
-test('two simulated hosts: measured through their libvirtds, one machine budget, nothing left after down', () => {
-  const hosts: WorkshopHost[] = ['h1', 'h2'].map((h) => {
-    const env = hostUp({ lab: hostKey(WS, h), root: ROOT, timeoutS: 120 });
-    return { name: h, key: hostKey(WS, h), ...env, capacity: measureHost(h, env.libvirtUri, env.pool) };
-  });
+test('two simulated hosts: measured through their libvirtds, one machine budget, nothing left after down', async () => {
+  const hosts: WorkshopHost[] = [];
+  for (const h of ['h1', 'h2']) {
+    const env = await hostUp({ lab: hostKey(WS, h), root: ROOT, timeoutS: 120 });
+    hosts.push({ name: h, key: hostKey(WS, h), ...env, capacity: measureHost(h, env.libvirtUri, env.pool) });
+  }
   expect(netns()).toEqual(expect.arrayContaining([`swl-${WS}-h1`, `swl-${WS}-h2`]));
   const [a, b] = hosts.map((h) => h.capacity);
   expect(a.machine).toBe(b.machine);
@@ -65,7 +66,7 @@ test('two simulated hosts: measured through their libvirtds, one machine budget,
   writePlan(plan);
   writeStatus(WS, { lab: `${WS}-1`, host: 'h1', phase: 'ready', since: plan.createdAt, timings: {} });
   const said: string[] = [];
-  expect(downWorkshop(plan, (l) => said.push(l))).toEqual([]);
+  expect(await downWorkshop(plan, (l) => said.push(l))).toEqual([]);
   expect(said).toEqual([
     `host h1: netns swl-${WS}-h1 and its libvirtd down`,
     `host h2: netns swl-${WS}-h2 and its libvirtd down`,
