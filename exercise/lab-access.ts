@@ -4,12 +4,12 @@
  * `--lab <name>` finds a workshop lab (.workshop/<ws>/labs/<name>/); without it SWARM_LAB_FILE and
  * SWARM_LAB_NETNS name any lab (e.g. an e2e lab kept with --keep).
  */
-import { sshArgs as labSshArgs } from '../stacks/ssh-args';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT, SwarmLabError } from '../lib/exit';
 import { imageOf, labPaths, resolveLab, type Lab, type LabNode } from '../stacks/lab';
+import { sshArgs } from '../stacks/ssh-args';
 import { labContext, type LabContext } from '../workshop/lab-work';
 import { hostProcessEnv } from '../e2e/host';
 import { toolchainEnv } from '../e2e/run';
@@ -58,9 +58,9 @@ export interface ShellResult {
   readonly stderr: string;
 }
 
-/** The ssh argv (after `ip netns exec <ns>`) a user would type to reach `node`: the one lab ssh argv, batch mode. */
-export function sshArgs(lab: Lab, node: LabNode, root = ROOT): string[] {
-  return ['ssh', ...labSshArgs(lab, node.name, [], undefined, root, true)];
+/** The ssh argv (after `ip netns exec <ns>`) a script uses to reach `node` (stacks/ssh-args.ts), no prompts. */
+function sshArgv(lab: Lab, node: LabNode, command: string, root = ROOT): string[] {
+  return ['ssh', ...sshArgs(lab, node.name, [command], undefined, root, true)];
 }
 
 /** Run a shell script as root on `node` (fed on stdin, so no quoting layers); bounded in time. */
@@ -68,7 +68,7 @@ export function onNode(c: LabContext, node: LabNode, script: string, timeoutS = 
   const root = imageOf(c.lab).sshUser === 'root';
   const r = spawnSync(
     'ip',
-    ['netns', 'exec', c.host.netns, ...sshArgs(c.lab, node), root ? 'bash -s' : 'sudo -n bash -s'],
+    ['netns', 'exec', c.host.netns, ...sshArgv(c.lab, node, root ? 'bash -s' : 'sudo -n bash -s')],
     { input: script, encoding: 'utf8', timeout: timeoutS * 1000 },
   );
   if (r.error && r.status === null)
@@ -93,7 +93,7 @@ export function onNodeAsync(c: LabContext, node: LabNode, script: string, timeou
   return new Promise((resolve) => {
     const p = spawn(
       'ip',
-      ['netns', 'exec', c.host.netns, ...sshArgs(c.lab, node), root ? 'bash -s' : 'sudo -n bash -s'],
+      ['netns', 'exec', c.host.netns, ...sshArgv(c.lab, node, root ? 'bash -s' : 'sudo -n bash -s')],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
       },
