@@ -123,7 +123,8 @@ test('failing intent checks make the round FAIL and lead every report', async ()
     '  ✗ intent.node.node-10.status: node-10 status/availability: expected ready/active, seen down/active',
   );
   expect(at).toBeGreaterThan(0);
-  expect(at).toBeLessThan(term.findIndex((x) => /request \d+:/.test(x)));
+  // Before every path's own lines.
+  expect(at).toBeLessThan(term.findIndex((x) => x.startsWith('path ')));
   expect(term[term.length - 1]).toBe('verdict: FAIL (exit 1)');
   expect(Object.keys(v)[0]).toBe('intent');
   const md = renderMarkdown(v);
@@ -131,7 +132,7 @@ test('failing intent checks make the round FAIL and lead every report', async ()
   expect(md.indexOf('`intent.node.node-10.status`')).toBeLessThan(md.search(/## . Request/));
   expect(renderHtml(v).indexOf('intent.node.node-10.status')).toBeLessThan(renderHtml(v).indexOf('class="diagram"'));
   const xml = renderJunit(v);
-  expect(xml.indexOf('<testsuite name="intent checks"')).toBeLessThan(xml.indexOf('<testsuite name="entry'));
+  expect(xml.indexOf('<testsuite name="intent checks"')).toBeLessThan(xml.indexOf('<testsuite name="ingress: entry'));
   expect(xml).toMatch(
     /classname="swarm-lab\.intent"[^>]*>\s*<failure message="expected ready\/active; seen down\/active" type="intent">/,
   );
