@@ -34,7 +34,7 @@ export function captureFileName(p: Pick<CapturePoint, 'node' | 'ns' | 'iface' | 
   return [p.node, p.ns, p.iface, ...(p.containerId ? [p.containerId.slice(0, 12)] : [])].map(safe).join('__') + '.pcap';
 }
 
-const NS_ORDER: readonly NsKind[] = ['host', 'sbox', 'overlay', 'uoverlay', 'client', 'task'];
+const NS_ORDER: readonly NsKind[] = ['host', 'sbox', 'overlay', 'uoverlay', 'lb', 'client', 'task'];
 
 export function planCaptures(topo: Topology, props: PlanProps = {}): CapturePoint[] {
   const paths = props.paths ?? PATHS;

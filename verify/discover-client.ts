@@ -8,6 +8,7 @@ import { DiscoveryError, inNs } from './discover';
 import type {
   ClientNodeSnapshot,
   ClientTask,
+  LoadBalancerEndpoint,
   OverlayEndpoint,
   UserOverlayNode,
   UserOverlayTopology,
@@ -25,6 +26,15 @@ export interface ClientDiscoverProps {
   readonly overlayNetwork: string;
   readonly netnsDir?: string | ((node: string) => string);
   readonly log?: (node: string, step: string, detail: string) => void;
+}
+
+/** The network's load-balancer namespace file among Docker's: `lb_<first 9 chars of the network id>`. */
+export function lbNsOf(listing: string, networkId: string, dir: string): string | undefined {
+  const name = listing
+    .split('\n')
+    .map((l) => l.trim())
+    .find((n) => /^lb_\w+$/.test(n) && networkId.startsWith(n.slice(3)));
+  return name ? `${dir}/${name}` : undefined;
 }
 
 /** The user overlay's namespace file among Docker's: `<n>-<first 10 chars of the network id>`. */
@@ -117,6 +127,8 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   const nodes: UserOverlayNode[] = [];
   const tasks: OverlayEndpoint[] = [];
   const clients: ClientTask[] = [];
+  let vipInLb = false;
+  let vipInClient = false;
   await pool.all(p.nodes, async (node) => {
     const dir = nsDirOf(node);
     const [net, gw, listing] = await Promise.all([
@@ -141,12 +153,15 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
         `no bridge holding ${ovl.gateway} or no vxlan device with VNI ${vni} inside ${nsPath} (seen: ${ovLinks.map((l) => `${l.ifname} vni ${l.vni}`).join(', ') || 'none'})`,
       );
     const gwIface = 'docker_gwbridge';
+    const lb = await lbEndpoint(pool, node, net, lbNsOf(listing, ovl.id, dir), vip);
+    if (lb?.holdsVip) vipInLb = true;
     nodes.push({
       name: node,
       nsPath,
       vxlanIface: vx.ifname,
       bridgeIface: bridge.ifname,
       gwbridge: { iface: gwIface, subnet: gw.subnet, gateway: gw.gateway },
+      ...(lb ? { lb: lb.endpoint } : {}),
     });
     tasks.push(...served.map(({ taskId: _t, ...e }) => e));
     const c = client[0];
@@ -164,6 +179,7 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
         'client task',
         `container ${c.containerId.slice(0, 12)} has no interface on docker_gwbridge (${gw.subnet})`,
       );
+    if (cAddrs.some((a) => a.ifname === c.iface && a.address === vip && a.prefix === 32)) vipInClient = true;
     clients.push({ ...c, gwbridgeIp: gwIf.address, gwbridgeIface: gwIf.ifname });
     p.log?.(
       node,
@@ -175,10 +191,36 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   return {
     network: { name: ovl.name, id: ovl.id, subnet: ovl.subnet, vni },
     service: { name: svc.name, vip, port },
+    // Where the VIP /32 sits decides the path; when neither holds it (a broken lab), the lb namespace if there is one.
+    vipAt: vipInLb ? 'lb' : vipInClient ? 'client' : nodes.some((n) => n.lb) ? 'lb' : 'client',
     clientService: p.clientService,
     nodes: nodes.sort((a, b) => order(a.name) - order(b.name)),
     tasks: tasks.sort((a, b) => order(a.node) - order(b.node) || a.ip.localeCompare(b.ip)),
     clients: clients.sort((a, b) => order(a.node) - order(b.node)),
+  };
+}
+
+/** The network's `lb-<network>` endpoint on a node: its namespace, address, MAC and interface there. */
+async function lbEndpoint(
+  pool: SshPool,
+  node: string,
+  net: NetworkInfo,
+  nsPath: string | undefined,
+  vip: string,
+): Promise<{ endpoint: LoadBalancerEndpoint; holdsVip: boolean } | undefined> {
+  const e = net.endpoints.find((x) => x.key === `lb-${net.name}`);
+  if (!e || !nsPath) return undefined;
+  const addrs = parseIpAddr((await pool.exec(node, inNs(nsPath, 'ip -o addr show'))).stdout);
+  const itf = ifaceWithAddress(addrs, e.ip);
+  if (!itf)
+    throw new DiscoveryError(
+      node,
+      'load balancer',
+      `${nsPath} has no interface with the lb endpoint's address ${e.ip}`,
+    );
+  return {
+    endpoint: { nsPath, ip: e.ip, mac: e.mac, iface: itf.ifname },
+    holdsVip: addrs.some((a) => a.ifname === itf.ifname && a.address === vip && a.prefix === 32),
   };
 }
 
@@ -213,11 +255,30 @@ export async function snapshotClient(
         x(inNs(n.nsPath, `bridge fdb show dev ${shQuote(n.vxlanIface)}`)),
         x(inNs(n.nsPath, `ip -d link show ${shQuote(n.vxlanIface)}`)),
       ]);
+      const lb = n.lb ? await lbSnapshot(pool, node, n.lb.nsPath, hasIpvsadm) : undefined;
       return {
         node,
         client: { containerId: c.containerId, iptablesSave, ipvsadm, procIpvs, addr },
         userOverlay: { neigh, fdb, vxlanLink },
+        ...(lb ? { lb } : {}),
       };
     },
   );
+}
+
+/** iptables, IPVS (ipvsadm or /proc) and addresses of one namespace: where a VIP is balanced. */
+async function lbSnapshot(
+  pool: SshPool,
+  node: string,
+  nsPath: string,
+  hasIpvsadm: boolean,
+): Promise<NonNullable<ClientNodeSnapshot['lb']>> {
+  const x = (cmd: string): Promise<string> => pool.exec(node, inNs(nsPath, cmd)).then((r) => r.stdout);
+  const [iptablesSave, ipvsadm, procIpvs, addr] = await Promise.all([
+    x('iptables-save'),
+    hasIpvsadm ? x('ipvsadm -Ln') : Promise.resolve(''),
+    pool.exec(node, inNs(nsPath, 'cat /proc/net/ip_vs'), { check: false }).then((r) => (r.code === 0 ? r.stdout : '')),
+    x('ip -o addr show'),
+  ]);
+  return { iptablesSave, ipvsadm, procIpvs, addr };
 }

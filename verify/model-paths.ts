@@ -31,6 +31,20 @@ export interface UserOverlayNode {
   readonly bridgeIface: string;
   /** docker_gwbridge on the host: bridge name, subnet, gateway. */
   readonly gwbridge: { readonly iface: string; readonly subnet: string; readonly gateway: string };
+  /**
+   * The network's load-balancer endpoint on this node (`lb-<network>`, namespace `lb_<9 chars of the
+   * network id>`), when Docker made one: since Docker 17.x/18.x (seen on 20.10 and later) the service
+   * VIPs of a user overlay are balanced there, not in each client container as in seed 004.
+   */
+  readonly lb?: LoadBalancerEndpoint;
+}
+
+export interface LoadBalancerEndpoint {
+  readonly nsPath: string;
+  readonly ip: string;
+  readonly mac: string;
+  /** Interface holding `ip` inside the lb namespace. */
+  readonly iface: string;
 }
 
 export interface UserOverlayTopology {
@@ -43,6 +57,13 @@ export interface UserOverlayTopology {
   };
   /** The service's VIP on the user overlay and the port its tasks listen on there. */
   readonly service: { readonly name: string; readonly vip: string; readonly port: number };
+  /**
+   * Where the VIP is load balanced, found by where the VIP sits as a /32: `lb` = the network's
+   * load-balancer namespace on each node (MARK in mangle INPUT, SNAT to the lb endpoint's address),
+   * `client` = inside each client container (seed 004: MARK in mangle OUTPUT, SNAT to the client's own).
+   * Absent in rounds recorded before it was discovered: `client`.
+   */
+  readonly vipAt?: 'lb' | 'client';
   readonly clientService: string;
   readonly nodes: readonly UserOverlayNode[];
   /** The service's tasks on the user overlay (one per task). */
@@ -63,6 +84,13 @@ export interface ClientNodeSnapshot {
     readonly addr: string;
   };
   readonly userOverlay: { readonly neigh: string; readonly fdb: string; readonly vxlanLink: string };
+  /** The user overlay's load-balancer namespace, when the node has one. */
+  readonly lb?: {
+    readonly iptablesSave: string;
+    readonly ipvsadm: string;
+    readonly procIpvs: string;
+    readonly addr: string;
+  };
 }
 
 /** The egress listener verify runs inside the lab's namespace, on the client address. */

@@ -10,7 +10,7 @@ import type { IntentFacts } from './discover-intent';
 
 /** Kind of network namespace a capture point or snapshot lives in. */
 /** `client`: the client task's namespace; `uoverlay`: the user overlay's namespace (`1-<id>`). */
-export type NsKind = 'host' | 'sbox' | 'overlay' | 'task' | 'client' | 'uoverlay';
+export type NsKind = 'host' | 'sbox' | 'overlay' | 'task' | 'client' | 'uoverlay' | 'lb';
 
 export interface TaskInfo {
   /** Swarm task id. */
@@ -132,6 +132,7 @@ export interface NodeSnapshot {
   /** The client task's namespace and the user overlay namespace (when the topology has a user overlay). */
   readonly client?: ClientNodeSnapshot['client'];
   readonly userOverlay?: ClientNodeSnapshot['userOverlay'];
+  readonly lb?: ClientNodeSnapshot['lb'];
 }
 
 /** One pcap file taken at one capture point. */

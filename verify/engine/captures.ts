@@ -9,7 +9,7 @@ import type { DecodedPacket, FrameRecord } from '../decode';
 import type { CaptureFile, NsKind } from '../model';
 import type { Observation } from './types';
 
-const NS_KINDS: readonly NsKind[] = ['host', 'sbox', 'overlay', 'task', 'client', 'uoverlay'];
+const NS_KINDS: readonly NsKind[] = ['host', 'sbox', 'overlay', 'task', 'client', 'uoverlay', 'lb'];
 
 /** File name for a capture point (the report keeps pcaps under these names). */
 export function captureFileName(c: Pick<CaptureFile, 'node' | 'ns' | 'iface' | 'containerId'>, ext = '.pcap'): string {
@@ -21,7 +21,7 @@ export function captureFileName(c: Pick<CaptureFile, 'node' | 'ns' | 'iface' | '
 /** Parse a capture file name; undefined when it does not follow the convention. */
 export function parseCaptureFileName(file: string): Omit<CaptureFile, 'file'> | undefined {
   const m =
-    /^([^_]+(?:_[^_]+)*)__(host|sbox|overlay|task|client|uoverlay)__([^_]+)(?:__([0-9a-f]{12,64}))?\.pcap(?:ng)?$/.exec(
+    /^([^_]+(?:_[^_]+)*)__(host|sbox|overlay|task|client|uoverlay|lb)__([^_]+)(?:__([0-9a-f]{12,64}))?\.pcap(?:ng)?$/.exec(
       path.basename(file),
     );
   if (!m || !NS_KINDS.includes(m[2] as NsKind)) return undefined;

@@ -16,11 +16,12 @@ import { mk } from './state';
 import type { StateCheck } from './types';
 
 export const clientCheckId = {
-  vipAddr: (n: string) => `${n}:client-vip-addr`,
-  mark: (n: string) => `${n}:client-mark`,
-  ipvsFwm: (n: string) => `${n}:client-ipvs-fwm`,
-  ipvsReals: (n: string) => `${n}:client-ipvs-reals`,
-  snat: (n: string) => `${n}:client-snat`,
+  // Where the VIP is balanced (the client container or the network's lb namespace) is in the title, not the id.
+  vipAddr: (n: string) => `${n}:vip-addr`,
+  mark: (n: string) => `${n}:vip-mark`,
+  ipvsFwm: (n: string) => `${n}:vip-ipvs-fwm`,
+  ipvsReals: (n: string) => `${n}:vip-ipvs-reals`,
+  snat: (n: string) => `${n}:vip-snat`,
   dnsDnat: (n: string) => `${n}:client-dns-dnat`,
   vxlan: (n: string) => `${n}:uoverlay-vxlan`,
   neigh: (n: string) => `${n}:uoverlay-neigh`,
@@ -65,19 +66,49 @@ function rulesetOf(text: string | undefined): Ruleset | undefined {
   return text === undefined ? undefined : parseIptablesSave(text);
 }
 
-/** Client namespace: VIP /32, MARK, IPVS, SNAT (service-vip). */
+/** Where one node balances the VIP: the namespace, its state, the interface holding the VIP, the MARK chain, the SNAT source. */
+export interface VipSite {
+  readonly where: 'lb' | 'client';
+  /** `client` or `lb namespace`, for titles. */
+  readonly label: string;
+  readonly state?: {
+    readonly iptablesSave: string;
+    readonly ipvsadm: string;
+    readonly procIpvs: string;
+    readonly addr: string;
+  };
+  readonly iface: string;
+  /** mangle chain of the MARK: OUTPUT for the client's own packets, INPUT for packets arriving at the lb. */
+  readonly markChain: 'OUTPUT' | 'INPUT';
+  readonly snatTo: string;
+}
+
+export function vipSite(u: UserOverlayTopology, node: string, snap: NodeSnapshot | undefined): VipSite | undefined {
+  if (u.vipAt === 'lb') {
+    const lb = u.nodes.find((x) => x.name === node)?.lb;
+    if (!lb) return undefined;
+    return { where: 'lb', label: 'lb namespace', state: snap?.lb, iface: lb.iface, markChain: 'INPUT', snatTo: lb.ip };
+  }
+  const c = u.clients.find((x) => x.node === node);
+  if (!c) return undefined;
+  return { where: 'client', label: 'client', state: snap?.client, iface: c.iface, markChain: 'OUTPUT', snatTo: c.ip };
+}
+
+/** Where the VIP is balanced (client container or the network's lb namespace): VIP /32, MARK, IPVS, SNAT (service-vip). */
 export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnapshot | undefined): StateCheck[] {
   const n = node.name;
-  const c = u.clients.find((x) => x.node === n);
-  const cl = snap?.client;
-  if (!c || !cl)
+  const site = vipSite(u, n, snap);
+  const cl = site?.state;
+  const L = site?.label ?? (u.vipAt === 'lb' ? 'lb namespace' : 'client');
+  if (!site || !cl)
     return [
-      notCaptured(clientCheckId.vipAddr(n), n, 'client VIP /32', `${u.service.vip}/32`),
-      notCaptured(clientCheckId.mark(n), n, 'client mangle OUTPUT MARK', `-d ${u.service.vip}/32 MARK`),
-      notCaptured(clientCheckId.ipvsFwm(n), n, 'client IPVS FWM', 'FWM = MARK'),
-      notCaptured(clientCheckId.ipvsReals(n), n, 'client IPVS real servers', 'one Masq real per task'),
-      notCaptured(clientCheckId.snat(n), n, 'client SNAT --ipvs', `SNAT to ${c?.ip ?? '?'}`),
+      notCaptured(clientCheckId.vipAddr(n), n, `${L} VIP /32`, `${u.service.vip}/32`),
+      notCaptured(clientCheckId.mark(n), n, `${L} mangle MARK`, `-d ${u.service.vip}/32 MARK`),
+      notCaptured(clientCheckId.ipvsFwm(n), n, `${L} IPVS FWM`, 'FWM = MARK'),
+      notCaptured(clientCheckId.ipvsReals(n), n, `${L} IPVS real servers`, 'one Masq real per task'),
+      notCaptured(clientCheckId.snat(n), n, `${L} SNAT --ipvs`, `SNAT to ${site?.snatTo ?? '?'}`),
     ];
+  const c = { iface: site.iface, ip: site.snatTo };
   const out: StateCheck[] = [];
   const vip = u.service.vip;
   const addrs = parseIpAddr(cl.addr).filter((a) => a.ifname === c.iface);
@@ -86,7 +117,7 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     mk(
       clientCheckId.vipAddr(n),
       n,
-      `client ${c.iface} holds the VIP ${vip}/32`,
+      `${L} ${c.iface} holds the VIP ${vip}/32`,
       has32 ? 'ok' : 'missing',
       `${vip}/32 on ${c.iface}`,
       addrs.map((a) => `${a.address}/${a.prefix}`).join(', ') || `no address on ${c.iface}`,
@@ -94,8 +125,9 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     ),
   );
   const rs = parseIptablesSave(cl.iptablesSave);
-  // The rule the kernel meets on OUTPUT for a packet to the VIP (jumps followed).
-  const markRule = rulesFrom(rs, 'mangle', 'OUTPUT').find(
+  // The rule the kernel meets on the MARK chain for a packet to the VIP (jumps followed).
+  const chain = site.markChain;
+  const markRule = rulesFrom(rs, 'mangle', chain).find(
     (r) => r.target === 'MARK' && (opt(r, '-d') ?? '').replace(/\/32$/, '') === vip,
   );
   const mark = markRule ? markValue(markRule) : undefined;
@@ -103,11 +135,11 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     mk(
       clientCheckId.mark(n),
       n,
-      `client mangle OUTPUT -d ${vip}/32 MARK`,
+      `${L} mangle ${chain} -d ${vip}/32 MARK`,
       mark !== undefined ? 'ok' : 'missing',
-      `mangle OUTPUT -d ${vip}/32 -j MARK --set-xmark <mark>`,
-      markRule ? markRule.text : `no MARK for ${vip} in mangle OUTPUT`,
-      { kind: 'mark', chain: 'OUTPUT', port: u.service.port, ...(mark !== undefined ? { mark } : {}) },
+      `mangle ${chain} -d ${vip}/32 -j MARK --set-xmark <mark>`,
+      markRule ? markRule.text : `no MARK for ${vip} in mangle ${chain}`,
+      { kind: 'mark', chain, port: u.service.port, ...(mark !== undefined ? { mark } : {}) },
     ),
   );
   const services = parseIpvs(cl.ipvsadm || cl.procIpvs);
@@ -116,7 +148,7 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     mk(
       clientCheckId.ipvsFwm(n),
       n,
-      `client IPVS FWM ${mark ?? '?'} rr`,
+      `${L} IPVS FWM ${mark ?? '?'} rr`,
       svc ? (svc.scheduler === 'rr' ? 'ok' : 'wrong') : 'missing',
       `FWM ${mark ?? '<mark>'} rr`,
       svc
@@ -136,7 +168,7 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     mk(
       clientCheckId.ipvsReals(n),
       n,
-      'client IPVS real servers = tasks (Masq, scheduled)',
+      `${L} IPVS real servers = tasks (Masq, scheduled)`,
       !svc ? 'missing' : sameSet(scheduled, want) && reals.length === want.length ? 'ok' : 'wrong',
       want.map((ip) => `${ip}:0 Masq`).join(', '),
       reals.map((r) => `${r.ip}:${r.port} ${r.forward} w${r.weight ?? '?'}`).join(', ') || 'no real server',
@@ -159,7 +191,7 @@ export function vipChecks(node: NodeInfo, u: UserOverlayTopology, snap: NodeSnap
     mk(
       clientCheckId.snat(n),
       n,
-      `client nat POSTROUTING -d ${u.network.subnet} -m ipvs SNAT to ${c.ip}`,
+      `${L} nat POSTROUTING -d ${u.network.subnet} -m ipvs SNAT to ${c.ip}`,
       !snat ? 'missing' : to === c.ip ? 'ok' : 'wrong',
       `-d ${u.network.subnet} -m ipvs --ipvs -j SNAT --to-source ${c.ip}`,
       snat ? snat.text : `no --ipvs SNAT for ${u.network.subnet} in nat POSTROUTING`,

@@ -6,7 +6,7 @@
  */
 import { vxlanTcpFilter } from '../capture-filter';
 import type { NodeInfo, Topology } from '../model';
-import type { ClientTask, OverlayEndpoint, UserOverlayTopology } from '../model-paths';
+import type { ClientTask, LoadBalancerEndpoint, OverlayEndpoint, UserOverlayTopology } from '../model-paths';
 import { clientCheckId } from '../engine/state-client';
 import type { HopSpec, PathContext, PathSpec, ResolvedPoint } from './types';
 
@@ -56,6 +56,12 @@ export const points = {
     const n = u.nodes.find((x) => x.name === node);
     return { node, ns: 'uoverlay', iface: n?.vxlanIface ?? '?', ...(n ? { nsPath: n.nsPath } : {}) };
   },
+  lb: (node: string, lb: LoadBalancerEndpoint): ResolvedPoint => ({
+    node,
+    ns: 'lb',
+    iface: lb.iface,
+    nsPath: lb.nsPath,
+  }),
   task: (T: OverlayEndpoint): ResolvedPoint => ({
     node: T.node,
     ns: 'task',
@@ -65,15 +71,30 @@ export const points = {
   }),
 };
 
+/** The connection goes to the VIP and is balanced in the network's lb namespace on the client's node. */
+export interface ViaLoadBalancer {
+  readonly vip: string;
+  readonly lb: LoadBalancerEndpoint;
+}
+
 /**
- * The hops of a TCP connection from the client task straight to a task's overlay address:
- * client interface, (VXLAN with the user overlay's VNI when the task is elsewhere), the task's
- * interface, and the SYN-ACK back. `stateAfterClient` are the hops (MARK/IPVS/SNAT) that happen
- * inside the client before the SYN leaves it.
+ * The hops of a TCP connection from the client task to a task's overlay address: client
+ * interface, (VXLAN with the user overlay's VNI when the task is elsewhere), the task's interface,
+ * and the SYN-ACK back. `stateAfterClient` are the hops (MARK/IPVS/SNAT) between the client's
+ * SYN and the task-addressed SYN. With `via`, the client's SYN goes to the VIP and the network's
+ * lb namespace on the client's node rewrites it (seen there before and after), so the task sees
+ * the lb endpoint's address as the source; without it, the SYN leaves the client already
+ * addressed to the task (task-to-task, or IPVS inside the client as in seed 004).
  */
-export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly HopSpec[]): HopSpec[] {
+export function overlayConnectionHops(
+  f: ClientFlow,
+  stateAfterClient: readonly HopSpec[],
+  via?: ViaLoadBalancer,
+): HopSpec[] {
   const { t, u, C, c, S, T, remote } = f;
   const port = u.service.port;
+  // The address the task sees and answers: the lb endpoint's after its SNAT, else the client's own.
+  const src = via ? via.lb.ip : c.ip;
   const F = { ns: `tcp port ${port}`, vxlan: vxlanTcpFilter(t.ingress.dataPathPort, port) };
   const vx = (a: NodeInfo, b: NodeInfo) => ({
     src: a.ip,
@@ -81,8 +102,12 @@ export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly 
     dport: t.ingress.dataPathPort,
     vni: u.network.vni,
   });
-  const fwd = { src: c.ip, dst: T.ip, dport: port, ethDst: T.mac };
-  const back = { src: T.ip, dst: c.ip, sport: port, ethDst: c.mac };
+  const fwd = { src, dst: T.ip, dport: port, ethDst: T.mac };
+  const back = { src: T.ip, dst: src, sport: port, ...(via ? { ethDst: via.lb.mac } : { ethDst: c.mac }) };
+  // What the client itself sends and receives (to/from the VIP with `via`).
+  const clientFwd = via ? { src: c.ip, dst: via.vip, dport: port } : fwd;
+  const clientBack = via ? { src: via.vip, dst: c.ip, sport: port, ethDst: c.mac } : back;
+  const lbPoint = via ? points.lb(C.name, via.lb) : undefined;
   const overlayState = (n: NodeInfo, role: HopSpec['role'], id: string, step: string, checks: string[]): HopSpec =>
     hop({
       id,
@@ -106,15 +131,49 @@ export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly 
       direction: 'request',
       role: 'entry',
       ns: 'client',
-      title: `client task ${c.ip} -> ${T.ip}:${port} on ${c.iface} (${C.name})`,
-      explanation: `The SYN leaves the client container on its ${u.network.name} interface, already addressed to a task.`,
+      title: `client task ${c.ip} -> ${clientFwd.dst}:${port} on ${c.iface} (${C.name})`,
+      explanation: via
+        ? `The SYN leaves the client container on its ${u.network.name} interface, addressed to the VIP ${via.vip} that DNS answered.`
+        : `The SYN leaves the client container on its ${u.network.name} interface, already addressed to a task.`,
       point: points.client(c, c.iface),
       filter: F.ns,
       identifies: true,
-      expect: { match: 'syn', ...fwd },
+      expect: { match: 'syn', ...clientFwd },
     }),
-    ...stateAfterClient,
   ];
+  if (via && lbPoint)
+    request.push(
+      hop({
+        id: '2-lb-in',
+        step: '2',
+        kind: 'packet',
+        direction: 'request',
+        role: 'entry',
+        ns: 'lb',
+        title: `SYN to the VIP ${via.vip} reaches ${C.name}'s lb namespace ${via.lb.iface}`,
+        explanation: `The overlay bridge delivers frames for the VIP to the network's load-balancer endpoint ${via.lb.ip} on the same node (it holds the VIP as a /32).`,
+        point: lbPoint,
+        filter: F.ns,
+        expect: { match: 'syn', ...clientFwd },
+      }),
+    );
+  request.push(...stateAfterClient);
+  if (via && lbPoint)
+    request.push(
+      hop({
+        id: '4-lb-out',
+        step: '4',
+        kind: 'packet',
+        direction: 'request',
+        role: 'entry',
+        ns: 'lb',
+        title: `IPVS -> task ${T.ip}, from ${via.lb.ip}, leaves the lb namespace ${via.lb.iface}`,
+        explanation: `IPVS replaced the VIP by the task's address and the --ipvs SNAT rule the client's by the lb endpoint's ${via.lb.ip}; the same SYN goes back onto the overlay bridge.`,
+        point: lbPoint,
+        filter: F.ns,
+        expect: { match: 'syn', ...fwd },
+      }),
+    );
   if (remote)
     request.push(
       overlayState(C, 'entry', '5-client-overlay-state', '5', [
@@ -200,7 +259,9 @@ export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly 
       role: 'serving',
       ns: 'task',
       title: `SYN-ACK leaves task ${T.ip} ${T.iface}`,
-      explanation: `The task accepts: its SYN-ACK goes straight back to the client's own address.`,
+      explanation: via
+        ? `The task accepts: its SYN-ACK goes back to the lb endpoint ${via.lb.ip} on ${C.name}.`
+        : `The task accepts: its SYN-ACK goes straight back to the client's own address.`,
       point: points.task(T),
       filter: F.ns,
       expect: { match: 'synack', ...back },
@@ -248,6 +309,35 @@ export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly 
         expect: { match: 'synack', ...back },
       }),
     );
+  if (via && lbPoint)
+    reply.push(
+      hop({
+        id: 'R4-lb-in',
+        step: 'R4',
+        kind: 'packet',
+        direction: 'reply',
+        role: 'entry',
+        ns: 'lb',
+        title: `SYN-ACK from ${T.ip} reaches the lb namespace ${via.lb.iface}`,
+        explanation: `The answer comes back to the lb endpoint, which holds the IPVS connection.`,
+        point: lbPoint,
+        filter: F.ns,
+        expect: { match: 'synack', ...back },
+      }),
+      hop({
+        id: 'R2-lb-out',
+        step: 'R2',
+        kind: 'packet',
+        direction: 'reply',
+        role: 'entry',
+        ns: 'lb',
+        title: `SYN-ACK from the VIP ${via.vip} leaves the lb namespace to ${c.ip}`,
+        explanation: `IPVS undoes both rewrites: the answer leaves as the VIP, to the client's own address.`,
+        point: lbPoint,
+        filter: F.ns,
+        expect: { match: 'synack', ...clientBack },
+      }),
+    );
   reply.push(
     hop({
       id: 'R1-client-in',
@@ -260,7 +350,7 @@ export function overlayConnectionHops(f: ClientFlow, stateAfterClient: readonly 
       explanation: `The answer reaches the client container; the handshake is done.`,
       point: points.client(c, c.iface),
       filter: F.ns,
-      expect: { match: 'synack', ...back },
+      expect: { match: 'synack', ...clientBack },
     }),
     hop({
       id: 'H-client-body',

@@ -1,10 +1,14 @@
 /**
  * `service-vip`: a client task on the user overlay calls the service by name (seed 004). The
- * embedded DNS answers the service's VIP; inside the client container's own namespace a mangle
- * OUTPUT rule marks the packet for the VIP, IPVS (FWM, rr, one Masq real per task) replaces the
- * VIP by a task address and `-m ipvs` SNAT keeps the container's own address as source; the VIP
- * never reaches the wire. The packet then takes the user overlay (VXLAN with that overlay's VNI
- * when the task runs on another node) to the serving task's overlay interface.
+ * embedded DNS answers the service's VIP. Where the VIP is balanced is discovered (`vipAt`):
+ * - `lb` (Docker 20.10 and later, measured here): the SYN leaves the client to the VIP; the
+ *   overlay bridge hands it to the network's load-balancer namespace on the same node, which
+ *   holds the VIP as a /32, marks it in mangle INPUT, lets IPVS (FWM, rr, one Masq real per task)
+ *   pick a task and SNATs it (`-m ipvs`) to the lb endpoint's own address;
+ * - `client` (seed 004, older engines): the same MARK (mangle OUTPUT), IPVS and SNAT inside the
+ *   client container, to its own address; the VIP never reaches the wire.
+ * The packet then takes the user overlay (VXLAN with that overlay's VNI when the task runs on
+ * another node) to the serving task's overlay interface.
  */
 import { clientCheckId, userOverlayChecks, vipChecks } from '../engine/state-client';
 import type { StateCheck } from '../engine/types';
@@ -20,12 +24,13 @@ import type { HopSpec, PathContext, PathSpec } from './types';
 
 export const serviceVip: PathSpec = {
   id: 'service-vip',
-  title: 'Task to service by name, through the VIP (IPVS in the client)',
+  title: 'Task to service by name, through the VIP (IPVS on the client node)',
   description:
-    'A task on the user overlay calls the service by name. The embedded DNS answers the VIP; the client ' +
-    "container's own namespace marks packets for the VIP, IPVS picks a task round robin and the SNAT rule keeps " +
-    "the container's own address. The user overlay carries the packet to the task, in VXLAN with that overlay's " +
-    'VNI when the task runs on another node.',
+    'A task on the user overlay calls the service by name. The embedded DNS answers the VIP; on the client ' +
+    "node the network's load-balancer namespace (Docker 20.10 and later; the client container itself on older " +
+    'engines) marks packets for the VIP, IPVS picks a task round robin and the SNAT rule makes the balancer the ' +
+    "source. The user overlay carries the packet to the task, in VXLAN with that overlay's VNI when the task " +
+    'runs on another node.',
   variants: OVERLAY_VARIANTS,
   balanced: true,
   targets: (t) => t.service.tasks,
@@ -50,29 +55,52 @@ function resolveVip(ctx: PathContext): HopSpec[] {
   if (!f) return [];
   const { u, C, c } = f;
   const vip = u.service.vip;
+  const lb = u.vipAt === 'lb' ? u.nodes.find((n) => n.name === C.name)?.lb : undefined;
+  // Docker 20.10 and later: the network's lb namespace balances the VIP; seed 004 (older): the client itself.
+  const at = lb
+    ? {
+        ns: 'lb' as const,
+        label: `${C.name} lb namespace`,
+        chain: 'INPUT',
+        snatTo: lb.ip,
+        who: `the lb endpoint ${lb.ip}`,
+      }
+    : {
+        ns: 'client' as const,
+        label: `${C.name} client`,
+        chain: 'OUTPUT',
+        snatTo: c.ip,
+        who: "the container's own address",
+      };
   const state = (id: string, step: string, title: string, explanation: string, checks: string[]): HopSpec =>
-    hop({ id, step, kind: 'state', direction: 'request', role: 'entry', ns: 'client', title, explanation, checks });
-  return overlayConnectionHops(f, [
-    state(
-      '2-client-mark',
-      '2',
-      `${C.name} client mangle OUTPUT -d ${vip}/32 MARK`,
-      `wget connects to the VIP ${vip} that DNS answered; the client's mangle OUTPUT chain marks the packet for it.`,
-      [clientCheckId.mark(C.name), clientCheckId.vipAddr(C.name)],
-    ),
-    state(
-      '3-client-ipvs',
-      '3',
-      `${C.name} client IPVS FWM = MARK, real servers = tasks`,
-      'IPVS in the client container matches the mark and replaces the VIP by the next task, round robin.',
-      [clientCheckId.ipvsFwm(C.name), clientCheckId.ipvsReals(C.name)],
-    ),
-    state(
-      '4-client-snat',
-      '4',
-      `${C.name} client SNAT --ipvs to ${c.ip}`,
-      `nat POSTROUTING keeps the container's own overlay address ${c.ip} as the source of IPVS connections.`,
-      [clientCheckId.snat(C.name)],
-    ),
-  ]);
+    hop({ id, step, kind: 'state', direction: 'request', role: 'entry', ns: at.ns, title, explanation, checks });
+  return overlayConnectionHops(
+    f,
+    [
+      state(
+        '2-vip-mark',
+        '2',
+        `${at.label} mangle ${at.chain} -d ${vip}/32 MARK`,
+        lb
+          ? `The lb namespace holds the VIP ${vip} as a /32; its mangle INPUT chain marks packets arriving for it.`
+          : `wget connects to the VIP ${vip} that DNS answered; the client's mangle OUTPUT chain marks the packet for it.`,
+        [clientCheckId.mark(C.name), clientCheckId.vipAddr(C.name)],
+      ),
+      state(
+        '3-vip-ipvs',
+        '3',
+        `${at.label} IPVS FWM = MARK, real servers = tasks`,
+        `IPVS in the ${lb ? 'lb namespace' : 'client container'} matches the mark and replaces the VIP by the next task, round robin.`,
+        [clientCheckId.ipvsFwm(C.name), clientCheckId.ipvsReals(C.name)],
+      ),
+      state(
+        '4-vip-snat',
+        '4',
+        `${at.label} SNAT --ipvs to ${at.snatTo}`,
+        `nat POSTROUTING makes ${at.who} the source of IPVS connections, so the task's answer comes back through IPVS.`,
+        [clientCheckId.snat(C.name)],
+      ),
+    ],
+    lb ? { vip, lb } : undefined,
+  );
 }

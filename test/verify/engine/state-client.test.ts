@@ -115,53 +115,48 @@ const edit = (f: (c: NonNullable<NodeSnapshot['client']>) => Partial<NonNullable
 test("seed 004's client namespace passes every VIP check, with the facts it read", () => {
   const c = byId(vipChecks(W1, u, healthy));
   expect(Object.values(c).map((x) => `${x.id} ${x.status}`)).toEqual([
-    'worker1:client-vip-addr ok',
-    'worker1:client-mark ok',
-    'worker1:client-ipvs-fwm ok',
-    'worker1:client-ipvs-reals ok',
-    'worker1:client-snat ok',
+    'worker1:vip-addr ok',
+    'worker1:vip-mark ok',
+    'worker1:vip-ipvs-fwm ok',
+    'worker1:vip-ipvs-reals ok',
+    'worker1:vip-snat ok',
   ]);
-  expect(c['client-mark'].facts).toEqual({ kind: 'mark', chain: 'OUTPUT', port: 80, mark: 0x101 });
-  expect(c['client-ipvs-fwm'].facts).toEqual({ kind: 'ipvs-fwm', fwmark: 257, scheduler: 'rr' });
-  expect(c['client-snat'].facts).toEqual({ kind: 'snat', dst: '10.0.0.0/24', toSource: '10.0.0.5' });
+  expect(c['vip-mark'].facts).toEqual({ kind: 'mark', chain: 'OUTPUT', port: 80, mark: 0x101 });
+  expect(c['vip-ipvs-fwm'].facts).toEqual({ kind: 'ipvs-fwm', fwmark: 257, scheduler: 'rr' });
+  expect(c['vip-snat'].facts).toEqual({ kind: 'snat', dst: '10.0.0.0/24', toSource: '10.0.0.5' });
 });
 
 test.each([
-  [
-    'no VIP /32',
-    edit((c) => ({ addr: c.addr.replace(/\n\s+inet 10\.0\.0\.2\/32.*/, '') })),
-    'client-vip-addr',
-    'missing',
-  ],
+  ['no VIP /32', edit((c) => ({ addr: c.addr.replace(/\n\s+inet 10\.0\.0\.2\/32.*/, '') })), 'vip-addr', 'missing'],
   [
     'no MARK',
     edit((c) => ({ iptablesSave: c.iptablesSave.replace(/^-A OUTPUT -d 10\.0\.0\.2.*\n/m, '') })),
-    'client-mark',
+    'vip-mark',
     'missing',
   ],
-  ['IPVS table empty', edit(() => ({ ipvsadm: '' })), 'client-ipvs-fwm', 'missing'],
+  ['IPVS table empty', edit(() => ({ ipvsadm: '' })), 'vip-ipvs-fwm', 'missing'],
   [
     'a task missing from IPVS',
     edit((c) => ({ ipvsadm: c.ipvsadm.replace(/.*10\.0\.0\.4:0.*\n/, '') })),
-    'client-ipvs-reals',
+    'vip-ipvs-reals',
     'wrong',
   ],
   [
     'a real with weight 0',
     edit((c) => ({ ipvsadm: c.ipvsadm.replace(/(10\.0\.0\.3:0\s+Masq\s+)1/, '$10') })),
-    'client-ipvs-reals',
+    'vip-ipvs-reals',
     'wrong',
   ],
   [
     'SNAT to another address',
     edit((c) => ({ iptablesSave: c.iptablesSave.replace('--to-source 10.0.0.5', '--to-source 10.0.0.9') })),
-    'client-snat',
+    'vip-snat',
     'wrong',
   ],
   [
     'no SNAT',
     edit((c) => ({ iptablesSave: c.iptablesSave.replace(/^.*--ipvs -j SNAT.*\n/m, '') })),
-    'client-snat',
+    'vip-snat',
     'missing',
   ],
 ])('%s fails its own check, the first one in path order', (_what, snap, check, status) => {
@@ -231,9 +226,9 @@ test('the client paths resolve to hops and a capture plan in the client, the use
   const hops = vip.resolve({ topology: topo, entry: W1, target: remote });
   expect(hops.map((h) => h.id)).toEqual([
     '1-client-out',
-    '2-client-mark',
-    '3-client-ipvs',
-    '4-client-snat',
+    '2-vip-mark',
+    '3-vip-ipvs',
+    '4-vip-snat',
     '5-client-overlay-state',
     '6-client-uoverlay-vxlan0',
     '7-client-host-vxlan-out',
@@ -270,4 +265,123 @@ test('the client paths resolve to hops and a capture plan in the client, the use
   expect(plan.find((p) => p.ns === 'host')?.filter).toBe(
     'udp port 4789 and udp[39]=6 and (udp[50:2]=80 or udp[52:2]=80)',
   );
+});
+
+describe('Docker 20.10 and later: the VIP is balanced in the network lb namespace (real bookworm lab output)', () => {
+  const lbNode = node('node-10', '10.211.55.10');
+  const lbU: UserOverlayTopology = {
+    network: { name: 'ol_network', id: 'l1k51umc592nlbfvx83ut2xc7', subnet: '10.10.0.0/24', vni: 4097 },
+    service: { name: 'my-nginx', vip: '10.10.0.2', port: 80 },
+    vipAt: 'lb',
+    clientService: 'my-nginx-client',
+    nodes: [
+      {
+        name: 'node-10',
+        nsPath: '/var/run/docker/netns/1-l1k51umc59',
+        vxlanIface: 'vxlan0',
+        bridgeIface: 'br0',
+        gwbridge: { iface: 'docker_gwbridge', subnet: '172.18.0.0/16', gateway: '172.18.0.1' },
+        lb: { nsPath: '/var/run/docker/netns/lb_l1k51umc5', ip: '10.10.0.6', mac: '02:42:0a:0a:00:06', iface: 'eth0' },
+      },
+    ],
+    tasks: ['47', '48', '49'].map((x, i) => ({
+      node: ['node-10', 'node-18', 'node-22'][i],
+      containerId: `c${x}`,
+      sandboxKey: `/x/${x}`,
+      ip: `10.10.0.${x}`,
+      mac: `02:42:0a:0a:00:${Number(x).toString(16)}`,
+      iface: 'eth1',
+    })),
+    clients: [
+      {
+        node: 'node-10',
+        containerId: 'fe6d55872ece',
+        taskId: 'x',
+        sandboxKey: '/x/c',
+        ip: '10.10.0.52',
+        mac: '02:42:0a:0a:00:34',
+        iface: 'eth0',
+        gwbridgeIp: '172.18.0.3',
+        gwbridgeIface: 'eth1',
+      },
+    ],
+  };
+  const lbSnap = {
+    node: 'node-10',
+    // The client container holds no VIP, MARK or IPVS of its own on 20.10 (seed 004's state is not there).
+    client: { containerId: 'fe6d55872ece', iptablesSave: '', ipvsadm: '', procIpvs: '', addr: '' },
+    lb: {
+      iptablesSave: read('real-lb-iptables-save.txt'),
+      ipvsadm: read('real-lb-ipvsadm.txt'),
+      procIpvs: '',
+      addr: read('real-lb-ip-o-addr.txt'),
+    },
+  } as unknown as NodeSnapshot;
+
+  test('every VIP check passes on the lb namespace: MARK in mangle INPUT, SNAT to the lb endpoint', () => {
+    const c = byId(vipChecks(lbNode, lbU, lbSnap));
+    expect(Object.values(c).map((x) => `${x.id} ${x.status}`)).toEqual([
+      'node-10:vip-addr ok',
+      'node-10:vip-mark ok',
+      'node-10:vip-ipvs-fwm ok',
+      'node-10:vip-ipvs-reals ok',
+      'node-10:vip-snat ok',
+    ]);
+    expect(c['vip-mark'].facts).toEqual({ kind: 'mark', chain: 'INPUT', port: 80, mark: 0x108 });
+    expect(c['vip-snat'].facts).toEqual({ kind: 'snat', dst: '10.10.0.0/24', toSource: '10.10.0.6' });
+    expect(c['vip-mark'].title).toBe('lb namespace mangle INPUT -d 10.10.0.2/32 MARK');
+  });
+
+  test('the MARK on the wrong chain, or the SNAT to the client instead of the lb endpoint, fails its check', () => {
+    const onOutput = {
+      ...lbSnap,
+      lb: {
+        ...lbSnap.lb!,
+        iptablesSave: lbSnap.lb!.iptablesSave.replace(/-A INPUT -d 10\.10\.0\.2/, '-A OUTPUT -d 10.10.0.2'),
+      },
+    } as NodeSnapshot;
+    expect(byId(vipChecks(lbNode, lbU, onOutput))['vip-mark'].status).toBe('missing');
+    const toClient = {
+      ...lbSnap,
+      lb: {
+        ...lbSnap.lb!,
+        iptablesSave: lbSnap.lb!.iptablesSave.replace('--to-source 10.10.0.6', '--to-source 10.10.0.52'),
+      },
+    } as NodeSnapshot;
+    expect(byId(vipChecks(lbNode, lbU, toClient))['vip-snat'].status).toBe('wrong');
+  });
+
+  test('the service-vip hops go client -> lb namespace (VIP in, task out) -> task, the task answering the lb endpoint', () => {
+    const t = {
+      nodes: [lbNode, node('node-18', '10.211.55.18'), node('node-22', '10.211.55.22')],
+      ingress: { dataPathPort: 4789, vni: 4096 },
+      service: { tasks: lbU.tasks.map((x, i) => ({ ...x, id: `t${i}`, slot: i + 1, ingressIp: '', ingressMac: '' })) },
+      userOverlay: lbU,
+    } as unknown as Topology;
+    const spec = pathById('service-vip')!;
+    const hops = spec.resolve({ topology: t, entry: lbNode, target: spec.targets(t, lbNode)[0] });
+    const packet = (id: string) => hops.find((h) => h.id === id)!;
+    expect(hops.map((h) => h.id)).toEqual([
+      '1-client-out',
+      '2-lb-in',
+      '2-vip-mark',
+      '3-vip-ipvs',
+      '4-vip-snat',
+      '4-lb-out',
+      '9-serving-task-overlay',
+      'R9-serving-task-overlay',
+      'R4-lb-in',
+      'R2-lb-out',
+      'R1-client-in',
+      'H-client-body',
+    ]);
+    expect(packet('1-client-out').expect).toMatchObject({ src: '10.10.0.52', dst: '10.10.0.2', dport: 80 });
+    expect(packet('4-lb-out').point).toMatchObject({
+      ns: 'lb',
+      iface: 'eth0',
+      nsPath: '/var/run/docker/netns/lb_l1k51umc5',
+    });
+    expect(packet('9-serving-task-overlay').expect).toMatchObject({ src: '10.10.0.6', dst: '10.10.0.47' });
+    expect(packet('R1-client-in').expect).toMatchObject({ src: '10.10.0.2', dst: '10.10.0.52' });
+  });
 });

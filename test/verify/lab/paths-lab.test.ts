@@ -51,7 +51,7 @@ function dropPackets(round: RoundData, h: HopVerdict, isn: number, tag: string):
 
 type SnapEdit = (s: NodeSnapshot) => NodeSnapshot;
 const withoutLines =
-  (field: 'client' | 'userOverlay', key: string, re: RegExp): SnapEdit =>
+  (field: 'client' | 'userOverlay' | 'lb', key: string, re: RegExp): SnapEdit =>
   (s) => {
     const part = s[field] as Record<string, string> | undefined;
     if (!part) throw new Error(`${s.node}: no ${field} in the snapshot`);
@@ -71,13 +71,15 @@ const withoutLines =
 function breakCheck(round: RoundData, checkId: string): RoundData {
   const [node, what] = checkId.split(':');
   const u = round.topology.userOverlay!;
+  const vipAt = u.vipAt === 'lb' ? ('lb' as const) : ('client' as const);
   const c = u.clients.find((x) => x.node === node)!;
   const edits: Record<string, SnapEdit> = {
-    'client-mark': withoutLines('client', 'iptablesSave', /-j MARK/),
-    'client-vip-addr': withoutLines('client', 'addr', new RegExp(`inet ${u.service.vip.replace(/\./g, '\\.')}/32`)),
-    'client-ipvs-fwm': (s) => ({ ...s, client: { ...s.client!, ipvsadm: '', procIpvs: '' } }),
-    'client-ipvs-reals': withoutLines('client', 'ipvsadm', new RegExp(`-> ${u.tasks[0].ip.replace(/\./g, '\\.')}:`)),
-    'client-snat': withoutLines('client', 'iptablesSave', /--ipvs -j SNAT/),
+    // The VIP checks read wherever the VIP is balanced: the network's lb namespace or the client container.
+    'vip-mark': withoutLines(vipAt, 'iptablesSave', /-j MARK/),
+    'vip-addr': withoutLines(vipAt, 'addr', new RegExp(`inet ${u.service.vip.replace(/\./g, '\\.')}/32`)),
+    'vip-ipvs-fwm': (s) => ({ ...s, [vipAt]: { ...s[vipAt]!, ipvsadm: '', procIpvs: '' } }),
+    'vip-ipvs-reals': withoutLines(vipAt, 'ipvsadm', new RegExp(`-> ${u.tasks[0].ip.replace(/\./g, '\\.')}:`)),
+    'vip-snat': withoutLines(vipAt, 'iptablesSave', /--ipvs -j SNAT/),
     'client-dns-dnat': withoutLines('client', 'iptablesSave', /-d 127\.0\.0\.11\/32 -p udp .*-j DNAT/),
     'uoverlay-neigh': withoutLines('userOverlay', 'neigh', /PERMANENT/),
     'uoverlay-fdb': withoutLines('userOverlay', 'fdb', /\bdst\b/),
