@@ -109,3 +109,44 @@ test('the offline images bake exactly the module and sysctl files the base role 
   }
   expect(msg.modules[1]).toMatch(/^br_netfilter$/m);
 });
+
+test('the docker probe reads versions, docker info and the swarm state; the SDK only outside a swarm', () => {
+  // dockerd cannot run here: a docker CLI on PATH answers as Docker 20.10.24 does (its real output shapes).
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
+  try {
+    const cli = (swarm: string): void =>
+      fs.writeFileSync(
+        path.join(tmp, 'docker'),
+        [
+          '#!/bin/sh',
+          'case "$1" in',
+          `version) echo '{"Client":{"Version":"20.10.24+dfsg1"},"Server":{"Version":"20.10.24+dfsg1"}}' ;;`,
+          `info) printf '%s\\n' '20.10.24+dfsg1' '${swarm}' ;;`,
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+    const run = (): Record<string, unknown> => {
+      const r = probe('docker', { PROBE_PYTHON: '/nonexistent/python3', PATH: `${tmp}:/usr/bin:/bin` });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout.trim());
+    };
+    cli('{"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false}');
+    let p = run();
+    expect(JSON.parse(b64(p.version as string)).Server.Version).toBe('20.10.24+dfsg1');
+    expect(b64(p.info as string)).toBe('20.10.24+dfsg1');
+    expect(JSON.parse(b64(p.swarm as string)).LocalNodeState).toBe('inactive');
+    // Outside a swarm the SDK is imported (here it is missing, and the probe says so).
+    expect(p.sdk_rc).not.toBe(0);
+    expect(p.sdk_rc).not.toBe(-1);
+    cli(
+      '{"NodeID":"x","LocalNodeState":"active","ControlAvailable":true,"RemoteManagers":[{"Addr":"10.211.55.10:2377"}]}',
+    );
+    p = run();
+    expect(JSON.parse(b64(p.swarm as string)).RemoteManagers[0].Addr).toBe('10.211.55.10:2377');
+    expect(p.sdk_rc).toBe(-1);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The docker role's checks in one SSH round trip (run with `raw`, POSIX sh): dockerd's and the CLI's
-# versions, docker info's version and swarm state, and the Docker SDK for Python the Swarm modules
-# import, as one JSON line (values base64). Exit 1 while dockerd does not answer, so the task retries.
+# versions, docker info's version and swarm state, and (on a node not yet in a swarm) the Docker SDK for
+# Python the Swarm modules import, as one JSON line (values base64; sdk_rc -1: not checked). Exit 1 while dockerd does not answer, so the task retries.
 # Input (environment): PROBE_PYTHON, the interpreter the community.docker modules run with.
 exec 2>/dev/null
 b64() { base64 | tr -d '\n'; }
@@ -10,10 +10,15 @@ o='{{'
 c='}}'
 version=$(docker version --format "${o}json .${c}") || exit 1
 case $version in *'"Server":{'*) ;; *) exit 1 ;; esac
-info=$(docker info --format "${o}.ServerVersion${c}")
-swarm=$(docker info --format "${o}json .Swarm${c}")
+# One docker info call: the version on the first line, the swarm state as JSON on the second.
+both=$(docker info --format "${o}.ServerVersion${c}
+${o}json .Swarm${c}")
+info=$(printf '%s\n' "$both" | sed -n 1p)
+swarm=$(printf '%s\n' "$both" | sed -n 2p)
+# Importing the SDK costs a TCG guest ~8 s: only where a Swarm module will run for init or join.
 sdk_rc=0
-sdk=$("$PROBE_PYTHON" -c 'import docker; print(docker.__version__)' 2>&1) || sdk_rc=$?
+sdk=''
+case $swarm in *'"LocalNodeState":"active"'*) sdk_rc=-1 ;; *) sdk=$("$PROBE_PYTHON" -c 'import docker; print(docker.__version__)' 2>&1) || sdk_rc=$? ;; esac
 printf '{"version":"%s","info":"%s","swarm":"%s","sdk":"%s","sdk_rc":%s}\n' \
   "$(printf '%s' "$version" | b64)" "$(printf '%s' "$info" | b64)" "$(printf '%s' "$swarm" | b64)" \
   "$(printf '%s' "$sdk" | b64)" "$sdk_rc"
