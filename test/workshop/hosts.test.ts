@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { hostUp } from '../../e2e/host';
-import { labDemand, measureHost, place } from '../../workshop/capacity';
+import { DEFAULT_CPU_RATIO, labDemand, measureHost, place } from '../../workshop/capacity';
 import { hostKey } from '../../workshop/naming';
 import {
   readStatus,
@@ -47,7 +47,10 @@ test('two simulated hosts: measured through their libvirtds, one machine budget,
   expect(a.availableMiB).toBeLessThanOrEqual(a.memoryMiB);
   // As many labs as the machine takes once (not twice for two hosts on it): the next one is refused.
   const lab = (i: number) => labDemand(`${WS}-${i}`, 3, 1, 1536, 8);
-  const fit = Math.max(0, Math.floor((a.availableMiB - 2048) / lab(1).memoryMiB));
+  // Whichever binds first on this machine: memory (after the host reserve) or vCPUs (DEFAULT_CPU_RATIO per CPU).
+  const byMemory = Math.floor((a.availableMiB - 2048) / lab(1).memoryMiB);
+  const byCpu = Math.floor((a.cpus * DEFAULT_CPU_RATIO) / lab(1).vcpus);
+  const fit = Math.max(0, Math.min(byMemory, byCpu));
   expect(() =>
     place(
       Array.from({ length: fit + 1 }, (_, i) => lab(i + 1)),
