@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { hostUp } from '../../e2e/host';
+import { hostDown, hostUp } from '../../e2e/host';
 import { DEFAULT_CPU_RATIO, labDemand, measureHost, place } from '../../workshop/capacity';
 import { hostKey } from '../../workshop/naming';
 import {
@@ -26,12 +26,14 @@ const netns = () =>
     .stdout.split('\n')
     .map((l) => l.split(' ')[0]);
 
-afterAll(() => {
+afterAll(async () => {
+  // A failed assertion must not leave the two libvirtds and namespaces behind (down is idempotent).
+  for (const h of ['h1', 'h2']) await hostDown({ lab: hostKey(WS, h), root: ROOT, timeoutS: 120, purge: true });
   fs.rmSync(workshopDir(WS), { recursive: true, force: true });
   // down keeps each host's logs and QEMU capability cache (as e2e does); the test takes them too.
   for (const h of ['h1', 'h2'])
     fs.rmSync(path.join(ROOT, '.cache/host', hostKey(WS, h)), { recursive: true, force: true });
-});
+}, 300_000);
 
 test('two simulated hosts: measured through their libvirtds, one machine budget, nothing left after down', async () => {
   const hosts: WorkshopHost[] = [];
