@@ -244,21 +244,16 @@ export async function snapshotClient(
       const x = (cmd: string): Promise<string> => pool.exec(node, cmd).then((r) => r.stdout);
       const hasIpvsadm =
         (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
-      const [iptablesSave, ipvsadm, procIpvs, addr, neigh, fdb, vxlanLink] = await Promise.all([
-        x(inNs(c.sandboxKey, 'iptables-save')),
-        hasIpvsadm ? x(inNs(c.sandboxKey, 'ipvsadm -Ln')) : Promise.resolve(''),
-        pool
-          .exec(node, inNs(c.sandboxKey, 'cat /proc/net/ip_vs'), { check: false })
-          .then((r) => (r.code === 0 ? r.stdout : '')),
-        x(inNs(c.sandboxKey, 'ip -o addr show')),
+      const [client, neigh, fdb, vxlanLink] = await Promise.all([
+        balancerState(pool, node, c.sandboxKey, hasIpvsadm),
         x(inNs(n.nsPath, 'ip neigh show')),
         x(inNs(n.nsPath, `bridge fdb show dev ${shQuote(n.vxlanIface)}`)),
         x(inNs(n.nsPath, `ip -d link show ${shQuote(n.vxlanIface)}`)),
       ]);
-      const lb = n.lb ? await lbSnapshot(pool, node, n.lb.nsPath, hasIpvsadm) : undefined;
+      const lb = n.lb ? await balancerState(pool, node, n.lb.nsPath, hasIpvsadm) : undefined;
       return {
         node,
-        client: { containerId: c.containerId, iptablesSave, ipvsadm, procIpvs, addr },
+        client: { containerId: c.containerId, ...client },
         userOverlay: { neigh, fdb, vxlanLink },
         ...(lb ? { lb } : {}),
       };
@@ -266,8 +261,8 @@ export async function snapshotClient(
   );
 }
 
-/** iptables, IPVS (ipvsadm or /proc) and addresses of one namespace: where a VIP is balanced. */
-async function lbSnapshot(
+/** iptables, IPVS (ipvsadm or /proc) and addresses of one namespace where a VIP may be balanced (client or lb). */
+async function balancerState(
   pool: SshPool,
   node: string,
   nsPath: string,

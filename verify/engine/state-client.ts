@@ -7,7 +7,7 @@
  * the embedded DNS answered. Ids are `<node>:<what>`; each check carries typed facts.
  */
 import type { NodeInfo, NodeSnapshot, RequestRecord, Topology } from '../model';
-import type { OverlayEndpoint, UserOverlayTopology } from '../model-paths';
+import type { LoadBalancerEndpoint, OverlayEndpoint, UserOverlayTopology } from '../model-paths';
 import { parseIpAddr } from '../parse/iproute';
 import { markValue, opt, parseIptablesSave, rulesFrom, type Ruleset, walkChain, type WalkPacket } from './iptables';
 import { parseIpvs } from './ipvs';
@@ -81,13 +81,23 @@ export interface VipSite {
   /** mangle chain of the MARK: OUTPUT for the client's own packets, INPUT for packets arriving at the lb. */
   readonly markChain: 'OUTPUT' | 'INPUT';
   readonly snatTo: string;
+  /** The network's load-balancer endpoint, when `where` is `lb`. */
+  readonly lb?: LoadBalancerEndpoint;
 }
 
 export function vipSite(u: UserOverlayTopology, node: string, snap: NodeSnapshot | undefined): VipSite | undefined {
   if (u.vipAt === 'lb') {
     const lb = u.nodes.find((x) => x.name === node)?.lb;
     if (!lb) return undefined;
-    return { where: 'lb', label: 'lb namespace', state: snap?.lb, iface: lb.iface, markChain: 'INPUT', snatTo: lb.ip };
+    return {
+      where: 'lb',
+      label: 'lb namespace',
+      state: snap?.lb,
+      iface: lb.iface,
+      markChain: 'INPUT',
+      snatTo: lb.ip,
+      lb,
+    };
   }
   const c = u.clients.find((x) => x.node === node);
   if (!c) return undefined;

@@ -10,7 +10,7 @@
  * The packet then takes the user overlay (VXLAN with that overlay's VNI when the task runs on
  * another node) to the serving task's overlay interface.
  */
-import { clientCheckId, userOverlayChecks, vipChecks } from '../engine/state-client';
+import { clientCheckId, userOverlayChecks, vipChecks, vipSite } from '../engine/state-client';
 import type { StateCheck } from '../engine/types';
 import {
   clientFlow,
@@ -53,25 +53,19 @@ export const serviceVip: PathSpec = {
 function resolveVip(ctx: PathContext): HopSpec[] {
   const f = clientFlow(ctx);
   if (!f) return [];
-  const { u, C, c } = f;
+  const { u, C } = f;
   const vip = u.service.vip;
-  const lb = u.vipAt === 'lb' ? u.nodes.find((n) => n.name === C.name)?.lb : undefined;
   // Docker 20.10 and later: the network's lb namespace balances the VIP; seed 004 (older): the client itself.
-  const at = lb
-    ? {
-        ns: 'lb' as const,
-        label: `${C.name} lb namespace`,
-        chain: 'INPUT',
-        snatTo: lb.ip,
-        who: `the lb endpoint ${lb.ip}`,
-      }
-    : {
-        ns: 'client' as const,
-        label: `${C.name} client`,
-        chain: 'OUTPUT',
-        snatTo: c.ip,
-        who: "the container's own address",
-      };
+  // A node the lb mode lists without an lb endpoint is followed as the client mode (its VIP checks then fail).
+  const site = vipSite(u, C.name, undefined) ?? vipSite({ ...u, vipAt: 'client' }, C.name, undefined)!;
+  const lb = site.lb;
+  const at = {
+    ns: site.where,
+    label: `${C.name} ${site.label}`,
+    chain: site.markChain,
+    snatTo: site.snatTo,
+    who: lb ? `the lb endpoint ${lb.ip}` : "the container's own address",
+  };
   const state = (id: string, step: string, title: string, explanation: string, checks: string[]): HopSpec =>
     hop({ id, step, kind: 'state', direction: 'request', role: 'entry', ns: at.ns, title, explanation, checks });
   return overlayConnectionHops(
