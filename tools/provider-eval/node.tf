@@ -20,24 +20,21 @@ resource "libvirt_network" "net" {
   dns       = { enable = "yes" }
 }
 
-# 0.8.3: format + source (upload)
-resource "libvirt_volume" "base" {
-  name   = "eval-base.qcow2"
-  pool   = var.pool
-  target = { format = { type = "qcow2" } }
-  create = { content = { url = "${var.files}/base.qcow2" } }
+# 0.8.3: format + source (an upload from a local file), for the base image, kernel, initrd and seed ISO
+locals {
+  uploads = {
+    base   = { name = "eval-base.qcow2", format = "qcow2", file = "base.qcow2" }
+    kernel = { name = "eval-vmlinuz", format = "raw", file = "vmlinuz" }
+    initrd = { name = "eval-initrd.img", format = "raw", file = "initrd.img" }
+    seed   = { name = "eval-node-10-seed.iso", format = "iso", file = "seed.iso" }
+  }
 }
-resource "libvirt_volume" "kernel" {
-  name   = "eval-vmlinuz"
-  pool   = var.pool
-  target = { format = { type = "raw" } }
-  create = { content = { url = "${var.files}/vmlinuz" } }
-}
-resource "libvirt_volume" "initrd" {
-  name   = "eval-initrd.img"
-  pool   = var.pool
-  target = { format = { type = "raw" } }
-  create = { content = { url = "${var.files}/initrd.img" } }
+resource "libvirt_volume" "upload" {
+  for_each = local.uploads
+  name     = each.value.name
+  pool     = var.pool
+  target   = { format = { type = each.value.format } }
+  create   = { content = { url = "${var.files}/${each.value.file}" } }
 }
 # 0.8.3: base_volume_id + size
 resource "libvirt_volume" "disk" {
@@ -45,13 +42,7 @@ resource "libvirt_volume" "disk" {
   pool          = var.pool
   capacity      = 8589934592
   target        = { format = { type = "qcow2" } }
-  backing_store = { path = libvirt_volume.base.path, format = { type = "qcow2" } }
-}
-resource "libvirt_volume" "seed" {
-  name   = "eval-node-10-seed.iso"
-  pool   = var.pool
-  target = { format = { type = "iso" } }
-  create = { content = { url = "${var.files}/seed.iso" } }
+  backing_store = { path = libvirt_volume.upload["base"].path, format = { type = "qcow2" } }
 }
 
 resource "libvirt_domain" "node" {
@@ -66,8 +57,8 @@ resource "libvirt_domain" "node" {
   os = {
     type         = "hvm"
     type_machine = "q35"
-    kernel       = libvirt_volume.kernel.path
-    initrd       = libvirt_volume.initrd.path
+    kernel       = libvirt_volume.upload["kernel"].path
+    initrd       = libvirt_volume.upload["initrd"].path
     cmdline      = "root=/dev/vda rw console=ttyS0 net.ifnames=1 ip=10.211.55.10::10.211.55.254:255.255.255.0:node-10:enp0s5:off"
   }
   devices = {
@@ -78,16 +69,16 @@ resource "libvirt_domain" "node" {
         driver = { name = "qemu", type = "qcow2" }
       },
       {
-        source = { volume = { pool = var.pool, volume = libvirt_volume.seed.name } }
+        source = { volume = { pool = var.pool, volume = libvirt_volume.upload["seed"].name } }
         target = { dev = "vdb", bus = "virtio" }
         driver = { name = "qemu", type = "raw" }
       },
     ]
     interfaces = [
       {
-        source = { network = { network = libvirt_network.net.name } }
-        mac    = { address = "52:54:00:11:a0:4d" }
-        model  = { type = "virtio" }
+        source  = { network = { network = libvirt_network.net.name } }
+        mac     = { address = "52:54:00:11:a0:4d" }
+        model   = { type = "virtio" }
         address = {} # the only thing 0.9.7 accepts here: no pci/slot attributes (issue 1260)
       },
     ]
