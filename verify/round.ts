@@ -9,11 +9,18 @@ import { CaptureSession } from './capture';
 import { planCaptures } from './capture-plan';
 import { discover } from './discover';
 import { snapshotAll } from './discover-snapshot';
-import type { RequestRecord, RoundData } from './model';
+import type { NodeSnapshot, RequestRecord, RoundData } from './model';
 import { selectPaths } from './paths';
 import type { PathSpec } from './paths/types';
 import type { SshPool } from './ssh';
-import { CLIENT_PATH_IDS, clientRequests, prepareClient, type ClientRoundProps } from './round-client';
+import {
+  CLIENT_PATH_IDS,
+  clientRequests,
+  prepareClient,
+  withClientSnapshots,
+  type ClientRoundProps,
+  type PreparedClient,
+} from './round-client';
 import { generateTraffic, TrafficDialer } from './traffic';
 import type { ClientPath } from './traffic-client';
 
@@ -84,7 +91,6 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     'discover',
     `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`,
   );
-  let snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
   if (!entry)
     throw new RoundStepError(
@@ -107,18 +113,30 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
     : undefined;
+  // The ingress snapshot and the client paths' discovery read different things: both at once.
   // A lab without what the client paths need (no client task, no user overlay) must not cost the
   // ingress verdict: those paths get no requests and the engine reports them as not judged.
-  const prepared = clientProps
-    ? await prepareClient(pool, topology, snapshots, clientProps).catch((e: Error) => {
+  const preparing = clientProps
+    ? prepareClient(pool, topology, clientProps).catch((e: Error) => {
         if (props.signal?.aborted) throw e;
         log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
         return undefined;
       })
-    : undefined;
+    : Promise.resolve(undefined);
+  let snapshots: NodeSnapshot[];
+  let prepared: PreparedClient | undefined;
+  try {
+    [snapshots, prepared] = await Promise.all([
+      step('snapshot', () => snapshotAll(pool, topology, { log })),
+      preparing,
+    ]);
+  } catch (e) {
+    await (await preparing.catch(() => undefined))?.listener?.close();
+    throw e;
+  }
   if (prepared) {
     topology = prepared.topology;
-    snapshots = prepared.snapshots;
+    snapshots = withClientSnapshots(snapshots, prepared);
   }
   const firstNode = topology.nodes[0].name;
   const entryNodesOf = (spec: PathSpec): readonly string[] =>
