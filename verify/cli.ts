@@ -282,8 +282,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         const service = opts.service ?? lab.service.name;
         // Intent/flux hook (verify/converge.ts): judge a steady service only, retry once if a task is replaced mid-round.
         const steady = await steadyRound(
-          () =>
+          (trafficDone) =>
             runRound(p, {
+              onTrafficDone: trafficDone,
               nodes: lab.nodes,
               clientIp: lab.network.clientIp,
               service,
@@ -321,17 +322,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           checkIntent({ ...labIntent(lab), service: { ...labIntent(lab).service, name: service } }, steady.facts),
         );
         const files = await writeReports(verdict, round, out);
-        for (const p of verdict.paths)
-          log(
-            '*',
-            'engine',
-            `path ${p.id}: ${pathWord(p)} (${p.timeMs.toFixed(1)} ms)`,
-          );
-        log(
-          '*',
-          'engine',
-          `verdict ${verdictWord(verdict)} (${Date.now() - t0} ms)`,
-        );
+        for (const p of verdict.paths) log('*', 'engine', `path ${p.id}: ${pathWord(p)} (${p.timeMs.toFixed(1)} ms)`);
+        log('*', 'engine', `verdict ${verdictWord(verdict)} (${Date.now() - t0} ms)`);
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
         return verdict.exitCode;

@@ -133,7 +133,8 @@ export interface SteadyRoundProps extends SettleProps {
  * or a namespace/container vanished, settle again and retry once; the second time, name it.
  */
 export async function steadyRound<R>(
-  run: () => Promise<R>,
+  /** One round; it calls `trafficDone` when its traffic is over, so the second read overlaps the pcap download. */
+  run: (trafficDone: () => void) => Promise<R>,
   props: SteadyRoundProps,
 ): Promise<{ round: R; facts: IntentFacts; waitedS: number; retried?: string }> {
   let retried: string | undefined;
@@ -149,8 +150,12 @@ export async function steadyRound<R>(
     });
     waitedS += before?.waitedS ?? 0;
     let round: R;
+    let reading: Promise<IntentFacts> | undefined;
     try {
-      round = await run();
+      round = await run(() => {
+        reading ??= props.read();
+        reading.catch(() => undefined);
+      });
     } catch (e) {
       if (!before) throw e;
       let what = vanishedWhat(errorText(e));
@@ -176,7 +181,7 @@ export async function steadyRound<R>(
       continue;
     }
     if (!before) throw unread;
-    const after = await props.read();
+    const after = await (reading ?? props.read());
     const a = runningTaskIds(before.facts).join(',');
     const b = runningTaskIds(after).join(',');
     if (a === b && !fluxOf(after).converging) return { round, facts: after, waitedS, ...(retried ? { retried } : {}) };

@@ -47,6 +47,8 @@ export interface RoundProps {
   readonly dial?: TrafficDialer;
   /** Progress: node (or `*`), step, detail. */
   readonly log: (node: string, step: string, detail: string) => void;
+  /** Called once the traffic is done, before the captures are stopped and collected (the steady check reads then). */
+  readonly onTrafficDone?: () => void;
 }
 
 /** Which step a round failure happened in (for the one-line error). */
@@ -185,6 +187,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   }
   for (const [id, ms] of Object.entries(timings))
     log('*', 'traffic', `path ${id}: traffic ${(ms / 1000).toFixed(1)} s`);
+  props.onTrafficDone?.();
   await session.stop();
   const pcapDir = path.join(props.outDir, 'pcaps');
   const captures = await step('collect', () => session.collect(pcapDir));

@@ -125,6 +125,31 @@ describe('a namespace or container that vanishes mid-round', () => {
     expect(vanishedWhat('iptables-save: command not found')).toBeUndefined();
   });
 
+  test('the read after the round starts when its traffic is done, while the round still collects', async () => {
+    const events: string[] = [];
+    const r = await steadyRound(
+      async (trafficDone) => {
+        events.push('traffic');
+        trafficDone();
+        trafficDone(); // a second call reads nothing more
+        await new Promise((res) => setTimeout(res, 20));
+        events.push('collected');
+        return 'round';
+      },
+      {
+        read: async () => {
+          events.push('read');
+          return steadyFacts();
+        },
+        timeoutS: 10,
+        log: () => undefined,
+        ...clock(),
+      },
+    );
+    expect(r.round).toBe('round');
+    expect(events).toEqual(['read', 'traffic', 'read', 'collected']);
+  });
+
   test('retried once: the second round is judged', async () => {
     let runs = 0;
     const lines: string[] = [];
