@@ -284,6 +284,31 @@ describe('commands through their scripts', () => {
     }
   });
 
+  test('deploy while another deploy is writing the state: busy, not "unreadable state" (seen on the real lab)', () => {
+    // e2e/lifecycle.sh parallel on the bookworm lab: the second deploy read terraform.tfstate while
+    // tofu rewrote it and said "not a Terraform state (unreadable JSON)", exit 4, with a wrong fix.
+    const d = path.join(tmp, 'lab');
+    writeState(d, DOMS);
+    fs.writeFileSync(path.join(d, 'terraform.tfstate'), '{"version": 4, "resources": [');
+    const lock = acquireLabLock('swarm-lab', d, 'npm run lab');
+    try {
+      const before = tree(d);
+      for (const cmd of [
+        ['bash', 'scripts/destroy.sh'],
+        [process.execPath, '-r', 'ts-node/register/transpile-only', 'verify/cli.ts'],
+      ]) {
+        const r = run(cmd, { SWARM_LAB_DIR: d });
+        expect(r.status).toBe(4);
+        expect(r.stderr.trim().split('\n').pop()).toMatch(
+          new RegExp(`lab swarm-lab is busy: npm run lab \\(pid ${process.pid}\\) holds ${d}/lock since `),
+        );
+      }
+      expect(tree(d)).toEqual(before);
+    } finally {
+      lock.release();
+    }
+  });
+
   test('verify of a lab that was never deployed: not deployed at once, exit 4, no report dir', () => {
     const d = path.join(tmp, 'lab');
     fs.mkdirSync(d);
