@@ -125,10 +125,12 @@ describe('a namespace or container that vanishes mid-round', () => {
     expect(vanishedWhat('iptables-save: command not found')).toBeUndefined();
   });
 
-  test('the read after the round starts when its traffic is done, while the round still collects', async () => {
+  test('the round starts beside the first read; the read after it starts when its traffic is done', async () => {
     const events: string[] = [];
     const r = await steadyRound(
       async (trafficDone) => {
+        events.push('round');
+        await new Promise((res) => setTimeout(res, 20));
         events.push('traffic');
         trafficDone();
         trafficDone(); // a second call reads nothing more
@@ -147,7 +149,21 @@ describe('a namespace or container that vanishes mid-round', () => {
       },
     );
     expect(r.round).toBe('round');
-    expect(events).toEqual(['read', 'traffic', 'read', 'collected']);
+    expect(events).toEqual(['round', 'read', 'traffic', 'read', 'collected']);
+  });
+
+  test('a round started while the service was still converging is dropped and run again once it is steady', async () => {
+    const reads = [recorded, steadyFacts(), steadyFacts()];
+    let i = 0;
+    let runs = 0;
+    const r = await steadyRound(async () => `round ${++runs}`, {
+      read: async () => reads[Math.min(i++, 2)],
+      timeoutS: 60,
+      log: () => undefined,
+      ...clock(),
+    });
+    expect(runs).toBe(2);
+    expect(r.round).toBe('round 2');
   });
 
   test('retried once: the second round is judged', async () => {
