@@ -44,6 +44,12 @@ export interface SshPoolProps {
   readonly log?: (line: string) => void;
   /** Sees every finished command (node, command as given, result): the CLI's transcript of what discovery read. */
   readonly onExec?: (node: string, command: string, result: ExecResult) => void;
+  /**
+   * Commands open at once on one node's connection; more wait their turn. Default 8: sshd refuses a
+   * channel past its MaxSessions (10 by default) with "Channel open failure", as the Docker 29 lab did
+   * once discovery and snapshots ran side by side.
+   */
+  readonly maxChannelsPerNode?: number;
 }
 
 export interface ExecOptions {
@@ -159,6 +165,8 @@ export class SshPool {
   private readonly targets = new Map<string, SshTarget>();
   private readonly conns = new Map<string, Promise<Conn>>();
   private readonly channels = new Set<ClientChannel>();
+  /** Per node: channels open now, and the commands waiting for one. */
+  private readonly slots = new Map<string, { open: number; waiting: Array<() => void> }>();
   private closed = false;
   private readonly p: Required<Omit<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>> &
     Pick<SshPoolProps, 'signal' | 'dial' | 'log' | 'onExec'>;
@@ -171,6 +179,7 @@ export class SshPool {
       bootWaitMs: 0,
       backoffInitialMs: 500,
       backoffMaxMs: 8000,
+      maxChannelsPerNode: 8,
       ...props,
     };
     this.p.signal?.addEventListener('abort', () => this.killChannels(), { once: true });
@@ -303,6 +312,24 @@ export class SshPool {
     });
   }
 
+  /** Wait for one of the node's channels; the returned function gives it back (once). */
+  private async channelSlot(node: string): Promise<() => void> {
+    let s = this.slots.get(node);
+    if (!s) this.slots.set(node, (s = { open: 0, waiting: [] }));
+    const slot = s;
+    if (slot.open >= this.p.maxChannelsPerNode) await new Promise<void>((r) => slot.waiting.push(r));
+    else slot.open++;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = slot.waiting.shift();
+      // The slot passes straight to the next waiter, so the count stays at the limit.
+      if (next) next();
+      else slot.open--;
+    };
+  }
+
   /** Run a command on a node; resolves with stdout/stderr/code. */
   async exec(node: string, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const t = this.target(node);
@@ -311,6 +338,15 @@ export class SshPool {
     if (!opts.ignoreAbort) this.checkAbort(`\`${command}\` on ${node}`);
     const conn = await this.connect(node);
     const line = opts.sudo === false ? command : wrapSudo(this.p.user, command);
+    const release = await this.channelSlot(node);
+    if (!opts.ignoreAbort) {
+      try {
+        this.checkAbort(`\`${command}\` on ${node}`);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    }
     const res = await new Promise<ExecResult>((resolve, reject) => {
       conn.client.exec(line, (err, stream) => {
         if (err) {
@@ -370,7 +406,7 @@ export class SshPool {
           } else end(undefined, { stdout: out, stderr: errOut, code, ...(signal ? { signal } : {}) });
         });
       });
-    });
+    }).finally(release);
     this.p.onExec?.(node, command, res);
     if (check && res.code !== 0) {
       const hint =

@@ -23,6 +23,8 @@ export interface SshdHarnessProps {
   readonly net3?: string;
   /** Extra sshd_config lines per host (e.g. `SetEnv` for replay tests). Default none. */
   readonly sshdExtra?: (host: string) => string[];
+  /** sshd's MaxSessions (channels per connection). Default 64; sshd's own default is 10. */
+  readonly maxSessions?: number;
 }
 
 export interface HarnessHost {
@@ -75,6 +77,7 @@ export class SshdHarness {
       hosts: props.hosts ?? 3,
       net3: props.net3 ?? '10.77.0',
       sshdExtra: props.sshdExtra ?? (() => []),
+      maxSessions: props.maxSessions ?? 64,
     });
     live.add(h);
     try {
@@ -141,7 +144,7 @@ export class SshdHarness {
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
-        'MaxSessions 64',
+        `MaxSessions ${this.props.maxSessions}`,
         'MaxStartups 64:30:128',
         'LogLevel ERROR',
         'Subsystem sftp internal-sftp',

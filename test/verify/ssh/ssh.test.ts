@@ -203,6 +203,34 @@ test('many parallel commands across hosts share one connection per host', async 
   }
 });
 
+test("commands past sshd's MaxSessions wait for a channel instead of failing (the Docker 29 lab's Channel open failure)", async () => {
+  const h10 = await SshdHarness.start({ hosts: 1, net3: '10.77.9', maxSessions: 10 });
+  const pins = new HostKeyPins();
+  pins.addKnownHosts(fs.readFileSync(h10.knownHosts, 'utf8'), h10.knownHosts);
+  const poolOn = (over: Partial<SshPoolProps> = {}) =>
+    new SshPool(
+      h10.hosts.map((x) => ({ node: x.name, host: x.ip })),
+      { user: 'root', privateKey: h10.userKey, pins, dial: h10.dial, connectTimeoutMs: 20000, ...over },
+    );
+  const burst = (p: SshPool) =>
+    Promise.allSettled(Array.from({ length: 24 }, (_, i) => p.exec('h1', `sleep 0.3; echo ${i}`)));
+  const bounded = poolOn();
+  const unbounded = poolOn({ maxChannelsPerNode: 24 });
+  try {
+    const ok = await burst(bounded);
+    expect(ok.map((r) => (r.status === 'fulfilled' ? r.value.stdout.trim() : 'failed'))).toEqual(
+      Array.from({ length: 24 }, (_, i) => String(i)),
+    );
+    // Without the bound the same burst meets sshd's refusal: the test can fail.
+    const raw = await burst(unbounded);
+    expect(raw.some((r) => r.status === 'rejected' && /Channel open failure/.test(String(r.reason)))).toBe(true);
+  } finally {
+    await bounded.close();
+    await unbounded.close();
+    await h10.stop();
+  }
+});
+
 test('abort stops everything and leaves no remote process behind', async () => {
   const ac = new AbortController();
   const p = pool({ signal: ac.signal });
