@@ -6,6 +6,7 @@
  */
 import type { NodeInfo, NodeSnapshot, TaskInfo, Topology } from '../model';
 import { parseIptablesSave, walkChain, type WalkPacket } from './iptables';
+import { profileFor } from './profiles';
 import { checkId, walkWords } from './state';
 import type { Cause, HopVerdict, StateCheck } from './types';
 
@@ -133,7 +134,7 @@ const RULES: readonly CauseRule[] = [
   {
     hop: /^(2|3)-/,
     text: (c) =>
-      `a rule ahead of ${'DOCKER-INGRESS'} (FORWARD, DOCKER-USER) on ${c.entry.name} drops the published port`,
+      `a rule ahead of ${profileFor(c.entry.engineVersion).natIngressChain} (FORWARD, DOCKER-USER) on ${c.entry.name} drops the published port`,
     check: (c) => {
       const s = c.state.find((x) => x.id === checkId.hostForward(c.entry.name));
       const f = s?.facts?.kind === 'forward' ? s.facts : undefined;
@@ -146,7 +147,7 @@ const RULES: readonly CauseRule[] = [
   {
     hop: /^(2|3)-/,
     text: (c) =>
-      `DNAT missing on ${c.entry.name}: a firewalld reload (or iptables -F) wiped DOCKER-INGRESS; restart docker to recreate it`,
+      `DNAT missing on ${c.entry.name}: a firewalld reload (or iptables -F) wiped ${profileFor(c.entry.engineVersion).natIngressChain}; restart docker to recreate it`,
     check: (c) => fromCheck(c, checkId.hostDnat(c.entry.name)),
   },
   {

@@ -34,9 +34,20 @@ const PROFILES: ReadonlyArray<EngineProfile & { readonly from: number; readonly 
     description:
       'Docker >= 28: filter FORWARD -> DOCKER-FORWARD, whose first rule jumps to DOCKER-INGRESS (moby iptablesdoc swarm-portmap)',
     from: 28,
-    to: Infinity,
+    to: 29,
     natIngressChain: 'DOCKER-INGRESS',
     filterForwardPath: ['FORWARD', 'DOCKER-FORWARD', 'DOCKER-INGRESS'],
+    markChain: 'PREROUTING',
+    taskRedirect: true,
+  },
+  {
+    name: 'docker-gwbridge-portmap',
+    description:
+      'Docker >= 29: no DOCKER-INGRESS chain; the published port is a docker_gwbridge port mapping: nat PREROUTING -> DOCKER DNATs it to ingress_sbox, filter FORWARD -> DOCKER-FORWARD -> DOCKER-BRIDGE -> DOCKER accepts it, raw PREROUTING drops the sandbox address from elsewhere (measured 29.8.0)',
+    from: 29,
+    to: Infinity,
+    natIngressChain: 'DOCKER',
+    filterForwardPath: ['FORWARD', 'DOCKER-FORWARD', 'DOCKER-BRIDGE', 'DOCKER'],
     markChain: 'PREROUTING',
     taskRedirect: true,
   },

@@ -105,6 +105,11 @@ describe.each(flavours)('real lab %s', (flavour) => {
     expect(new Set(ingress.map((r) => r.servedNode)).size).toBe(3);
     expect(v.distribution.roundRobin).toBe(true);
     expect(v.state.every((s) => s.status === 'ok')).toBe(true);
+    // The host rule layout each engine really had (learned from these rounds, verify/engine/profiles.ts).
+    const major = Number(/^(\d+)\./.exec(v.engineVersion)?.[1]);
+    expect(v.profile).toBe(
+      major >= 29 ? 'docker-gwbridge-portmap' : major >= 28 ? 'docker-forward-chain' : 'docker-legacy-forward',
+    );
   });
 
   test('the same real round with DOCKER-INGRESS DNAT removed on the entry node fails at that hop', async () => {
