@@ -176,6 +176,7 @@ export class CaptureSession {
     const nodes = [...new Set(this.running.map((r) => r.point.node))];
     await Promise.allSettled(
       nodes.map(async (node) => {
+        const t0 = Date.now();
         const mine = this.running.filter((r) => r.point.node === node);
         const dir = shQuote(this.remoteDir);
         // PIDs from the node's pid files (written at start), so captures whose start answer never
@@ -206,6 +207,7 @@ export class CaptureSession {
         });
         if (res.stderr.includes('killed'))
           this.props.log?.(node, 'capture', `tcpdump needed SIGKILL: ${res.stderr.trim()}`);
+        this.props.log?.(node, 'capture', `${mine.length} tcpdump stopped (${Date.now() - t0} ms)`);
       }),
     );
   }
