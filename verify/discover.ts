@@ -7,6 +7,7 @@ import type { NodeInfo, TaskInfo, Topology } from './model';
 import {
   matchNodeName,
   NetworkInfo,
+  parseFirewallBackend,
   parseNetworkInspect,
   parseNodeLs,
   parseServiceInspect,
@@ -54,6 +55,8 @@ export interface NodeFacts {
   readonly ip: string;
   readonly tools: Record<string, string | undefined>;
   readonly engineVersion: string;
+  /** `docker info` FirewallBackend.Driver; absent before API 1.49 (those engines only have iptables). */
+  readonly firewallBackend?: string;
   readonly controlAvailable: boolean;
   readonly ingress: NetworkInfo;
   readonly gwbridge: NetworkInfo;
@@ -89,15 +92,18 @@ async function gatherNode(
         : `\`docker version\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
     );
   }
-  const [version, info, ingress, gwbridge, netnsListing, hostAddr] = await Promise.all([
+  const [version, info, firewall, ingress, gwbridge, netnsListing, hostAddr] = await Promise.all([
     Promise.resolve(ping.stdout),
     x(`docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'`),
+    // Its own call: a CLI older than the field fails the template, which must not cost the rest.
+    pool.exec(node.name, `docker info --format '{{json .FirewallBackend}}'`, { check: false }),
     pool.exec(node.name, 'docker network inspect ingress', { check: false }),
     pool.exec(node.name, 'docker network inspect docker_gwbridge', { check: false }),
     x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`),
     x('ip -o addr show'),
   ]);
   const [state, control] = info.trim().split(/\s+/);
+  const backend = parseFirewallBackend(firewall);
   if (state !== 'active')
     throw new DiscoveryError(
       node.name,
@@ -119,13 +125,14 @@ async function gatherNode(
   log?.(
     node.name,
     'discover',
-    `docker ${version.trim()}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
+    `docker ${version.trim()}${backend ? ` (firewall backend ${backend})` : ''}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
   );
   return {
     name: node.name,
     ip: node.ip,
     tools,
     engineVersion: version.trim(),
+    ...(backend ? { firewallBackend: backend } : {}),
     controlAvailable: control === 'true',
     ingress: parseNetworkInspect(ingress.stdout),
     gwbridge: parseNetworkInspect(gwbridge.stdout),
@@ -322,6 +329,7 @@ async function discoverNode(
       ip: f.ip,
       nic: nic.ifname,
       engineVersion: f.engineVersion,
+      ...(f.firewallBackend ? { firewallBackend: f.firewallBackend } : {}),
       swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
       leader: row?.managerStatus === 'Leader',
       sboxIngressIp: sboxEp.ip,
