@@ -21,6 +21,7 @@ import { leftovers } from '../stacks/leftovers';
 import { sshArgs } from '../stacks/ssh-args';
 import { labPaths, resolveLab, type Lab } from '../stacks/lab';
 import type { RoundVerdict } from '../verify/engine';
+import { verdictWord } from '../verify/report/common';
 
 const ROOT = path.resolve(__dirname, '..');
 export const FLAVOURS: readonly string[] = IMAGE_FLAVOURS.map((f) => f.name);
@@ -436,7 +437,9 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       if (code !== 0)
         throw new PhaseError(
           'verify',
-          `verify exited ${code}${verdict ? ` (verdict ${verdict.ok ? 'PASS' : 'FAIL'})` : ''}: ${tail(logFile, 3)}; reports in ${verifyOut}`,
+          verdict
+            ? `verify exited ${code}: verdict ${verdictWord(verdict)}: ${verdict.summary}; reports in ${verifyOut}`
+            : `verify exited ${code} without a verdict: ${tail(logFile, 3)}; reports in ${verifyOut}`,
         );
     });
   } catch (e) {

@@ -23,6 +23,7 @@ import { BackendNotModelledError } from './firewall-backend';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshPool, withInterrupt } from './ssh';
 import type { RoundData } from './model';
+import { pathWord, verdictWord } from './report/common';
 
 export interface CliOptions {
   labFile?: string;
@@ -325,12 +326,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           log(
             '*',
             'engine',
-            `path ${p.id}: ${p.ok ? 'PASS' : p.exitCode === 1 ? 'FAIL' : 'INCONCLUSIVE'} (${p.timeMs.toFixed(1)} ms)`,
+            `path ${p.id}: ${pathWord(p)} (${p.timeMs.toFixed(1)} ms)`,
           );
         log(
           '*',
           'engine',
-          `verdict ${verdict.ok ? 'PASS' : verdict.exitCode === EXIT.fail ? 'FAIL' : 'INCONCLUSIVE'} (${Date.now() - t0} ms)`,
+          `verdict ${verdictWord(verdict)} (${Date.now() - t0} ms)`,
         );
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
