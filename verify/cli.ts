@@ -322,17 +322,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           checkIntent({ ...labIntent(lab), service: { ...labIntent(lab).service, name: service } }, steady.facts),
         );
         const files = await writeReports(verdict, round, out);
-        for (const p of verdict.paths)
-          log(
-            '*',
-            'engine',
-            `path ${p.id}: ${pathWord(p)} (${p.timeMs.toFixed(1)} ms)`,
-          );
-        log(
-          '*',
-          'engine',
-          `verdict ${verdictWord(verdict)} (${Date.now() - t0} ms)`,
-        );
+        for (const p of verdict.paths) log('*', 'engine', `path ${p.id}: ${pathWord(p)} (${p.timeMs.toFixed(1)} ms)`);
+        log('*', 'engine', `verdict ${verdictWord(verdict)} (${Date.now() - t0} ms)`);
         process.stdout.write(renderTerminal(verdict) + '\n');
         for (const [fmt, file] of Object.entries(files)) log('*', 'report', `${fmt}: ${file}`);
         return verdict.exitCode;
