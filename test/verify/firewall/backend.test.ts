@@ -3,6 +3,7 @@
  * template and report nothing), and a node on nftables stops the round after discovery with the one
  * "could not judge" line (exit 2) instead of a wrong hop, having read its nft rulesets for the transcript.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { EXIT } from '../../../lib/exit';
 import { errorLine, readRoundFile } from '../../../verify/cli';
@@ -19,6 +20,11 @@ const withBackend = (driver: string | undefined, names: readonly string[]): Topo
   nodes: round.topology.nodes.map((n) => (names.includes(n.name) && driver ? { ...n, firewallBackend: driver } : n)),
 });
 
+// node-10 of the first real nftables lab (debian12-docker29, Docker 29.8.0), swarm formed, no service yet.
+const FX = path.resolve(__dirname, '../../fixtures/nftables');
+const realJson = fs.readFileSync(path.join(FX, 'd12k29-node-10-no-service-nft.json'), 'utf8');
+const realText = fs.readFileSync(path.join(FX, 'd12k29-node-10-no-service-nft.txt'), 'utf8');
+
 function fakePool(): { pool: SshPool; ran: string[] } {
   const ran: string[] = [];
   const pool = {
@@ -26,7 +32,7 @@ function fakePool(): { pool: SshPool; ran: string[] } {
     user: 'root',
     exec(node: string, command: string): Promise<ExecResult> {
       ran.push(`${node}: ${command}`);
-      return Promise.resolve({ stdout: 'table ip filter {\n}\n', stderr: '', code: 0 });
+      return Promise.resolve({ stdout: command.includes('nft -j') ? realJson : realText, stderr: '', code: 0 });
     },
   };
   return { pool: pool as unknown as SshPool, ran };
@@ -66,11 +72,12 @@ describe('a lab whose dockerd runs nftables', () => {
     expect(err).toBeInstanceOf(BackendNotModelledError);
     expect(err.exitCode).toBe(EXIT.inconclusive);
     expect(errorLine(new RoundStepError('firewall', err))).toBe(
-      `verify: INCONCLUSIVE: ${n1.name}, ${n2.name}: dockerd's firewall backend is nftables (docker info); verify models Docker's iptables rules only (DOCKER-INGRESS, nat PREROUTING, mangle MARK), so it cannot judge this lab's path yet; fix: verify a lab with dockerFirewallBackend iptables; this lab's nft list ruleset (host and ingress_sbox) is in the report's transcript.json`,
+      `verify: INCONCLUSIVE: ${n1.name}, ${n2.name}: dockerd's firewall backend is nftables (docker info); verify models Docker's iptables rules only (DOCKER-INGRESS, nat PREROUTING, mangle MARK), so it cannot judge this lab's path yet (nft on ${n1.name}: no DNAT for tcp dport 9090); fix: verify a lab with dockerFirewallBackend iptables; this lab's nft list ruleset (host and ingress_sbox) is in the report's transcript.json`,
     );
     expect(ran.sort()).toEqual(
       [n1, n2]
         .flatMap((n) => [
+          `${n.name}: PATH="$PATH:/usr/sbin:/sbin"; nft -j list ruleset`,
           `${n.name}: PATH="$PATH:/usr/sbin:/sbin"; nft list ruleset`,
           `${n.name}: PATH="$PATH:/usr/sbin:/sbin"; nsenter --net=${n.ns.sbox} nft list ruleset`,
         ])
