@@ -52,16 +52,20 @@ export interface NftRuleset {
 
 type Json = Record<string, unknown>;
 
+/** A JSON scalar as text (numbers and names as nft prints them; anything else as JSON). */
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+
 /** The left side of a match, as nft's text form names it. */
 function leftName(l: unknown): string {
   const o = l as Json;
   if (o?.payload) {
     const p = o.payload as Json;
-    return p.protocol ? `${p.protocol} ${p.field}` : `@${p.base},${p.offset},${p.len}`;
+    return p.protocol ? `${str(p.protocol)} ${str(p.field)}` : `@${str(p.base)},${str(p.offset)},${str(p.len)}`;
   }
-  if (o?.meta) return String((o.meta as Json).key);
-  if (o?.ct) return `ct ${(o.ct as Json).key}`;
-  if (o?.fib) return `fib ${((o.fib as Json).flags as string[]).join(' ')} ${(o.fib as Json).result}`;
+  if (o?.meta) return str((o.meta as Json).key);
+  if (o?.ct) return `ct ${str((o.ct as Json).key)}`;
+  if (o?.fib) return `fib ${((o.fib as Json).flags as string[]).join(' ')} ${str((o.fib as Json).result)}`;
   return JSON.stringify(l);
 }
 
@@ -70,12 +74,12 @@ function rightText(r: unknown): string {
   if (Array.isArray(r)) return r.map(rightText).join(',');
   if (r && typeof r === 'object') {
     const o = r as Json;
-    if (o.prefix) return `${(o.prefix as Json).addr}/${(o.prefix as Json).len}`;
+    if (o.prefix) return `${str((o.prefix as Json).addr)}/${str((o.prefix as Json).len)}`;
     if (o.range) return (o.range as unknown[]).map(rightText).join('-');
     if (o.set) return rightText(o.set);
     return JSON.stringify(r);
   }
-  return String(r);
+  return str(r);
 }
 
 function readRule(r: Json): NftRule {
@@ -96,7 +100,7 @@ function readRule(r: Json): NftRule {
     } else if (k === 'dnat' || k === 'snat' || k === 'redirect' || k === 'masquerade') {
       nat = {
         kind: k,
-        ...(o?.addr !== undefined ? { addr: String(o.addr) } : {}),
+        ...(o?.addr !== undefined ? { addr: str(o.addr) } : {}),
         ...(o?.port !== undefined ? { port: Number(o.port) } : {}),
       };
     } else other.push(JSON.stringify(e));
@@ -106,7 +110,7 @@ function readRule(r: Json): NftRule {
     table: String(r.table),
     chain: String(r.chain),
     handle: Number(r.handle),
-    ...(r.comment !== undefined ? { comment: String(r.comment) } : {}),
+    ...(r.comment !== undefined ? { comment: str(r.comment) } : {}),
     matches,
     ...(verdict ? { verdict } : {}),
     ...(nat ? { nat } : {}),
@@ -135,10 +139,10 @@ export function parseNftJson(text: string): NftRuleset {
         family: String(c.family),
         table: String(c.table),
         name: String(c.name),
-        ...(c.hook !== undefined ? { hook: String(c.hook) } : {}),
-        ...(c.type !== undefined ? { type: String(c.type) } : {}),
+        ...(c.hook !== undefined ? { hook: str(c.hook) } : {}),
+        ...(c.type !== undefined ? { type: str(c.type) } : {}),
         ...(c.prio !== undefined ? { prio: Number(c.prio) } : {}),
-        ...(c.policy !== undefined ? { policy: String(c.policy) } : {}),
+        ...(c.policy !== undefined ? { policy: str(c.policy) } : {}),
       });
     } else if (item.rule) rules.push(readRule(item.rule as Json));
   }
