@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Real-lab lifecycle check (issue 9), on the offline e2e lab through the machine-wide slot wrapper:
+# Real-lab lifecycle check (issue 9), on the offline e2e lab:
 #   parallel     an e2e run; while its deploy holds the lab, a second deploy of the same lab must
 #                refuse in one line; the first must finish (verify PASS, destroy).
 #   interrupt    an e2e run whose deploy is killed mid-way (its process group, SIGKILL), kept;
 #                then deploy (must converge: state running) and destroy (nothing left), then e2e:clean.
 # Usage: e2e/lifecycle.sh parallel|interrupt <suffix> [flavour]   (prints what each command printed)
+# SWARM_LAB_SLOT_CMD (empty by default): a command that every lab run is wrapped in, e.g. a machine-wide
+#   slot wrapper that lets one real lab run at a time (`SWARM_LAB_SLOT_CMD=/usr/local/bin/lab-slot`); split on
+#   blanks. Empty: the runs start directly, as from a fresh clone.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-what=$1 suffix=$2 flavour=${3:-debian12-docker20}
+what=${1:-} suffix=${2:-} flavour=${3:-debian12-docker20}
+usage() {
+  echo "usage: e2e/lifecycle.sh parallel|interrupt <suffix> [flavour]" >&2
+  exit 3
+}
+[[ $what =~ ^(parallel|interrupt)$ && -n $suffix ]] || usage
 short=$(sed -e 's/^debian/d/' -e 's/-docker/k/' <<<"$flavour")
 lab="e2e-$short-$suffix"
+slot=()
+[[ -n ${SWARM_LAB_SLOT_CMD:-} ]] && read -r -a slot <<<"$SWARM_LAB_SLOT_CMD"
 lock=".lab/$lab/lock"
 out=${LIFECYCLE_OUT:-/tmp/swl-lifecycle-$suffix}
 mkdir -p "$out"
@@ -36,7 +46,7 @@ os.execvpe(sys.argv[2], sys.argv[2:], env)' "$envfile" "$@"
 
 case $what in
 parallel)
-  /work/bin/lab-slot env SWARM_LAB_E2E_SUFFIX="$suffix" npm run e2e -- --flavour "$flavour" >"$out/first.txt" 2>&1 &
+  "${slot[@]}" env SWARM_LAB_E2E_SUFFIX="$suffix" npm run e2e -- --flavour "$flavour" >"$out/first.txt" 2>&1 &
   first=$!
   pid=$(wait_lock) || { echo "lifecycle: the first deploy never took $lock"; exit 1; }
   cp "/proc/$pid/environ" "$out/env"
@@ -50,7 +60,7 @@ parallel)
   echo "first (e2e) exit $?" >>"$out/first.txt"
   ;;
 interrupt)
-  /work/bin/lab-slot env SWARM_LAB_E2E_SUFFIX="$suffix" npm run e2e -- --flavour "$flavour" --keep-on-failure \
+  "${slot[@]}" env SWARM_LAB_E2E_SUFFIX="$suffix" npm run e2e -- --flavour "$flavour" --keep-on-failure \
     >"$out/interrupted.txt" 2>&1 &
   first=$!
   pid=$(wait_lock) || { echo "lifecycle: the deploy never took $lock"; exit 1; }
@@ -68,7 +78,7 @@ interrupt)
   pgrep -a -f 'tofu|cdktf|terraform-provider' >>"$out/interrupted.txt"
   wait "$first"
   echo "interrupted e2e exit $?" >>"$out/interrupted.txt"
-  /work/bin/lab-slot bash -c "
+  "${slot[@]}" bash -c "
     echo '== deploy after the interruption'
     $(declare -f as_holder)
     as_holder '$out/env' node -r ts-node/register/transpile-only scripts/lab-run.ts lab -- npx cdktf deploy --auto-approve --skip-provider-lock $lab
@@ -85,8 +95,5 @@ interrupt)
     echo \"clean exit \$?\"
   " >"$out/converge.txt" 2>&1
   ;;
-*)
-  echo "usage: e2e/lifecycle.sh parallel|interrupt <suffix> [flavour]" >&2
-  exit 3
-  ;;
+*) usage ;;
 esac

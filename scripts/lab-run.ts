@@ -11,7 +11,8 @@ import { spawn, spawnSync } from 'child_process';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, runMain, SwarmLabError } from '../lib/exit';
 import { labPaths, resolveLab, type Lab } from '../stacks/lab';
-import { acquireLabLock } from '../stacks/lab-lock';
+import { acquireLabLock, staleHolder } from '../stacks/lab-lock';
+import { recoverInterrupted } from '../stacks/lab-recover';
 import { checkClash, register, unregister } from '../stacks/lab-registry';
 import { domainsIn, labStatus, requireState, stateResources, type LabCommand } from '../stacks/lab-state';
 import { domainName } from '../stacks/names';
@@ -65,9 +66,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const say = (l: string) => process.stderr.write(`swarm-lab ${command}: ${l}\n`);
   const lab = resolveLab();
   const dir = labPaths(lab).dir;
-  // Read-only checks first: a command refused here changes nothing on disk or in libvirt.
-  const before = requireState(command, lab);
-  if (before.nothing) {
+  // Read-only checks first: a command refused here changes nothing on disk or in libvirt. After an
+  // interrupted command the state may be cut short: it is read once the lock is ours and it is put right.
+  const interrupted = staleHolder(dir);
+  const before = interrupted ? undefined : requireState(command, lab);
+  if (before?.nothing) {
     say(`lab ${lab.name} is ${before.state} (${before.detail}); nothing to destroy`);
     return EXIT.ok;
   }
@@ -81,8 +84,13 @@ async function main(argv: readonly string[]): Promise<number> {
     if (lock.interrupted) {
       const h = lock.interrupted;
       say(`the previous ${h.command} (pid ${h.pid}, since ${h.since}) was interrupted; converging from its state`);
+      recoverInterrupted(dir, say);
     }
     const now = requireState(command, lab);
+    if (now.nothing) {
+      say(`lab ${lab.name} is ${now.state} (${now.detail}); nothing to destroy`);
+      return EXIT.ok;
+    }
     say(`lab ${lab.name} is ${now.state} (${now.detail})`);
     if (command === 'lab') {
       removeOrphanDomains(lab, now.stateFile, say);

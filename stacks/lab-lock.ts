@@ -51,6 +51,12 @@ export function lockHolder(labDir: string): LockHolder | undefined {
   return h && alive(h) ? h : undefined;
 }
 
+/** The holder of a lock whose process is gone (an interrupted command), if any. */
+export function staleHolder(labDir: string): LockHolder | undefined {
+  const h = readHolder(path.join(labDir, 'lock'));
+  return h && !alive(h) ? h : undefined;
+}
+
 export function busyError(lab: string, file: string, h: LockHolder): SwarmLabError {
   return new SwarmLabError(
     EXIT.state,

@@ -11,7 +11,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { EXIT, SwarmLabError } from '../lib/exit';
+import * as path from 'path';
 import { labPaths, type Lab } from './lab';
+import { busyError, lockHolder } from './lab-lock';
 import { domainName } from './names';
 
 export type LabState = 'not synthesized' | 'synthesized' | 'partly deployed' | 'deployed' | 'running';
@@ -126,6 +128,11 @@ export function requireState(
   root = process.cwd(),
   probe: LibvirtProbe = virshProbe,
 ): LabStatus & { nothing?: boolean } {
+  // Another command at work on this lab first: its state file may be half written (tofu rewrites it
+  // in place), and "unreadable state" would be the wrong news.
+  const dir = labPaths(lab, root).dir;
+  const holder = lockHolder(dir);
+  if (holder && holder.pid !== process.pid) throw busyError(lab.name, path.join(dir, 'lock'), holder);
   const s = labStatus(lab, root, probe);
   const say = (fix: string) =>
     new SwarmLabError(EXIT.state, `lab ${lab.name} is ${s.state} (${s.detail})`, { subject: lab.name, fix });

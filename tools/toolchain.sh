@@ -22,7 +22,9 @@
 set -euo pipefail
 
 TOFU_VERSION="${TOFU_VERSION:-1.10.10}"
-LIBVIRT_VERSION="${LIBVIRT_PROVIDER_VERSION:-0.8.3}"
+# The provider version the stacks, bindings and labs are tested with (README "Libvirt provider 0.9").
+LIBVIRT_PIN=0.8.3
+LIBVIRT_VERSION="${LIBVIRT_PROVIDER_VERSION:-$LIBVIRT_PIN}"
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-1.7.12}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,10 +58,25 @@ export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # Shared CI/dev machines: be a polite neighbour.
 NICE="nice -n 10"
 
+# download_failure <module> <version> <go mod download -json output>: the one line a failed download
+# dies with: Go's own reason (e.g. the proxy's "403 Forbidden ... not available"), newlines folded.
+download_failure() {
+  local mod="$1" ver="$2" why line
+  why="$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$3" | sed -e 's/\\n\\t/ /g' -e 's/\\[nt]/ /g' -e 's/\\"/"/g')"
+  [[ -n $why ]] || why="$(tr -s '\n\t' '  ' <<<"$3")"
+  line="go mod download $mod@$ver failed: ${why:-no output} (GOPROXY=$(go env GOPROXY))"
+  # Another provider version than the tested pin: say which one is tested and where the 0.9 evaluation is.
+  if [[ $mod == github.com/dmacvicar/terraform-provider-libvirt* && $ver != "v$LIBVIRT_PIN" ]]; then
+    line+="; v$LIBVIRT_PIN is the tested pin (unset LIBVIRT_PROVIDER_VERSION; README \"Libvirt provider 0.9\")"
+  fi
+  printf '%s\n' "$line"
+}
+
 # download_module <module> <version> -> prints a writable copy's path
 download_module() {
-  local mod="$1" ver="$2" dir dst
-  dir="$(go mod download -json "$mod@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  local mod="$1" ver="$2" out dir dst
+  out="$(go mod download -json "$mod@$ver" 2>&1)" || die "$(download_failure "$mod" "$ver" "$out")"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$out")"
   [[ -n $dir && -d $dir ]] || die "go mod download $mod@$ver gave no module dir (is the Go proxy reachable? GOPROXY=$(go env GOPROXY))"
   dst="$TC/src/$(basename "$mod")@$ver"
   rm -rf "$dst"

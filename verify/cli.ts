@@ -283,8 +283,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         const service = opts.service ?? lab.service.name;
         // Intent/flux hook (verify/converge.ts): judge a steady service only, retry once if a task is replaced mid-round.
         const steady = await steadyRound(
-          () =>
+          (trafficDone) =>
             runRound(p, {
+              onTrafficDone: trafficDone,
               nodes: lab.nodes,
               clientIp: lab.network.clientIp,
               service,

@@ -66,6 +66,8 @@ export interface Settled {
   readonly facts: IntentFacts;
   /** Seconds waited for the service to converge (0 when it was steady at once). */
   readonly waitedS: number;
+  /** Reads it took: 1 when the first read found the service steady. */
+  readonly reads: number;
 }
 
 /** Poll `read` until the service is steady; throw EXIT.inconclusive "still converging after N s" past the timeout. */
@@ -73,14 +75,14 @@ export async function settle(read: () => Promise<IntentFacts>, props: SettleProp
   const now = props.now ?? Date.now;
   const sleep = props.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const t0 = now();
-  for (;;) {
+  for (let reads = 1; ; reads++) {
     const facts = await read();
     const name = facts.service?.name ?? 'the service';
     const flux = fluxOf(facts);
     const waited = Math.round((now() - t0) / 1000);
     if (!flux.converging) {
-      if (waited > 0) props.log('*', 'converge', `${name} steady after ${waited} s (${flux.progress})`);
-      return { facts, waitedS: waited };
+      if (reads > 1) props.log('*', 'converge', `${name} steady after ${waited} s (${flux.progress})`);
+      return { facts, waitedS: waited, reads };
     }
     if (waited >= props.timeoutS || props.signal?.aborted)
       throw new SwarmLabError(
@@ -133,7 +135,8 @@ export interface SteadyRoundProps extends SettleProps {
  * or a namespace/container vanished, settle again and retry once; the second time, name it.
  */
 export async function steadyRound<R>(
-  run: () => Promise<R>,
+  /** One round; it calls `trafficDone` when its traffic is over, so the second read overlaps the pcap download. */
+  run: (trafficDone: () => void) => Promise<R>,
   props: SteadyRoundProps,
 ): Promise<{ round: R; facts: IntentFacts; waitedS: number; retried?: string }> {
   let retried: string | undefined;
@@ -142,15 +145,33 @@ export async function steadyRound<R>(
     // A node without docker or a swarm fails the read; discovery names that better (tool, daemon, swarm state),
     // so the read's error waits until the round has run.
     let unread: unknown;
-    const before = await settle(props.read, props).catch((e: unknown) => {
-      if (e instanceof SwarmLabError && e.exitCode === EXIT.inconclusive) throw e;
+    let reading: Promise<IntentFacts> | undefined;
+    const trafficDone = () => {
+      reading ??= props.read();
+      reading.catch(() => undefined);
+    };
+    // The round starts beside the first read (each costs seconds on TCG): on a steady service, the
+    // common case, it is kept; if the read had to wait for the service to converge, the round is
+    // dropped once it ends and run again. The read after the round still compares the tasks.
+    let running = run(trafficDone);
+    running.catch(() => undefined);
+    const before = await settle(props.read, props).catch(async (e: unknown) => {
+      if (e instanceof SwarmLabError && e.exitCode === EXIT.inconclusive) {
+        await running.catch(() => undefined);
+        throw e;
+      }
       unread = e;
       return undefined;
     });
     waitedS += before?.waitedS ?? 0;
+    if (before && before.reads > 1) {
+      await running.catch(() => undefined);
+      reading = undefined;
+      running = run(trafficDone);
+    }
     let round: R;
     try {
-      round = await run();
+      round = await running;
     } catch (e) {
       if (!before) throw e;
       let what = vanishedWhat(errorText(e));
@@ -176,7 +197,7 @@ export async function steadyRound<R>(
       continue;
     }
     if (!before) throw unread;
-    const after = await props.read();
+    const after = await (reading ?? props.read());
     const a = runningTaskIds(before.facts).join(',');
     const b = runningTaskIds(after).join(',');
     if (a === b && !fluxOf(after).converging) return { round, facts: after, waitedS, ...(retried ? { retried } : {}) };

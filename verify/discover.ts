@@ -77,13 +77,24 @@ async function gatherNode(
 ): Promise<NodeFacts> {
   const x = (cmd: string): Promise<string> => pool.exec(node.name, cmd).then((r) => r.stdout);
   const t0 = Date.now();
-  const tools = parseToolProbe(await x(toolProbeCommand()));
+  // Every first command in one round trip (each costs seconds on TCG); their answers are judged in
+  // order: missing tools, then the daemon (without it every docker command fails alike), then the rest.
+  const probe = x(toolProbeCommand());
+  const ping = pool.exec(node.name, `docker version --format '{{.Server.Version}}'`, { check: false });
+  const infoP = x(`docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'`);
+  // Its own call: a CLI older than the field fails the template, which must not cost the rest.
+  const firewallP = pool.exec(node.name, `docker info --format '{{json .FirewallBackend}}'`, { check: false });
+  const ingressP = pool.exec(node.name, 'docker network inspect ingress', { check: false });
+  const gwbridgeP = pool.exec(node.name, 'docker network inspect docker_gwbridge', { check: false });
+  const netnsP = x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
+  const hostAddrP = x('ip -o addr show');
+  await Promise.allSettled([probe, ping, infoP, firewallP, ingressP, gwbridgeP, netnsP, hostAddrP]);
+  const tools = parseToolProbe(await probe);
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
   if (missing.length) throw new MissingToolError(node.name, missing);
-  // The daemon first: without it every docker command fails with the same message.
-  const ping = await pool.exec(node.name, `docker version --format '{{.Server.Version}}'`, { check: false });
-  if (ping.code !== 0) {
-    const why = ping.stderr.trim().split('\n').pop() ?? '';
+  const pinged = await ping;
+  if (pinged.code !== 0) {
+    const why = pinged.stderr.trim().split('\n').pop() ?? '';
     throw new DiscoveryError(
       node.name,
       'docker',
@@ -92,16 +103,15 @@ async function gatherNode(
         : `\`docker version\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
     );
   }
-  const [version, info, firewall, ingress, gwbridge, netnsListing, hostAddr] = await Promise.all([
-    Promise.resolve(ping.stdout),
-    x(`docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'`),
-    // Its own call: a CLI older than the field fails the template, which must not cost the rest.
-    pool.exec(node.name, `docker info --format '{{json .FirewallBackend}}'`, { check: false }),
-    pool.exec(node.name, 'docker network inspect ingress', { check: false }),
-    pool.exec(node.name, 'docker network inspect docker_gwbridge', { check: false }),
-    x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`),
-    x('ip -o addr show'),
-  ]);
+  const version = pinged.stdout;
+  const [info, firewall, ingress, gwbridge, netnsListing, hostAddr] = [
+    await infoP,
+    await firewallP,
+    await ingressP,
+    await gwbridgeP,
+    await netnsP,
+    await hostAddrP,
+  ];
   const [state, control] = info.trim().split(/\s+/);
   const backend = parseFirewallBackend(firewall);
   if (state !== 'active')

@@ -23,17 +23,16 @@ export interface ClientRoundProps {
 
 export interface PreparedClient {
   readonly topology: Topology;
-  readonly snapshots: NodeSnapshot[];
+  /** The client parts of each node's snapshot (client container, user overlay, lb namespace). */
+  readonly extra: Awaited<ReturnType<typeof snapshotClient>>;
   readonly listener?: EgressListener;
 }
 
-/** Discovery and snapshots for the client paths; starts the egress listener when egress is asked for. */
-export async function prepareClient(
-  pool: SshPool,
-  topology: Topology,
-  snapshots: readonly NodeSnapshot[],
-  p: ClientRoundProps,
-): Promise<PreparedClient> {
+/**
+ * Discovery and snapshots for the client paths (they need only the ingress discovery, so they run
+ * beside the ingress snapshot); starts the egress listener when egress is asked for.
+ */
+export async function prepareClient(pool: SshPool, topology: Topology, p: ClientRoundProps): Promise<PreparedClient> {
   const manager = topology.nodes.find((n) => n.leader) ?? topology.nodes.find((n) => n.swarmRole === 'manager');
   const userOverlay = await discoverClient(pool, {
     nodes: p.nodes,
@@ -50,15 +49,21 @@ export async function prepareClient(
     ...topology,
     userOverlay: { ...userOverlay, ...(listener ? { egressTarget: listener.target } : {}) },
   };
-  const extra = await snapshotClient(pool, withOverlay.userOverlay!);
-  return {
-    topology: withOverlay,
-    snapshots: snapshots.map((s) => {
-      const x = extra.find((e) => e.node === s.node);
-      return x ? { ...s, client: x.client, userOverlay: x.userOverlay, ...(x.lb ? { lb: x.lb } : {}) } : s;
-    }),
-    ...(listener ? { listener } : {}),
-  };
+  try {
+    const extra = await snapshotClient(pool, withOverlay.userOverlay!);
+    return { topology: withOverlay, extra, ...(listener ? { listener } : {}) };
+  } catch (e) {
+    await listener?.close();
+    throw e;
+  }
+}
+
+/** Each node's snapshot with its client parts. */
+export function withClientSnapshots(snapshots: readonly NodeSnapshot[], prepared: PreparedClient): NodeSnapshot[] {
+  return snapshots.map((s) => {
+    const x = prepared.extra.find((e) => e.node === s.node);
+    return x ? { ...s, client: x.client, userOverlay: x.userOverlay, ...(x.lb ? { lb: x.lb } : {}) } : s;
+  });
 }
 
 /** The client exchanges, indexed after `firstIndex` (requests of one round have distinct indexes). */

@@ -10,11 +10,18 @@ import { planCaptures } from './capture-plan';
 import { discover } from './discover';
 import { snapshotAll } from './discover-snapshot';
 import { refuseUnmodelledBackend } from './firewall-backend';
-import type { RequestRecord, RoundData } from './model';
+import type { NodeSnapshot, RequestRecord, RoundData } from './model';
 import { selectPaths } from './paths';
 import type { PathSpec } from './paths/types';
 import type { SshPool } from './ssh';
-import { CLIENT_PATH_IDS, clientRequests, prepareClient, type ClientRoundProps } from './round-client';
+import {
+  CLIENT_PATH_IDS,
+  clientRequests,
+  prepareClient,
+  withClientSnapshots,
+  type ClientRoundProps,
+  type PreparedClient,
+} from './round-client';
 import { generateTraffic, TrafficDialer } from './traffic';
 import type { ClientPath } from './traffic-client';
 
@@ -41,6 +48,8 @@ export interface RoundProps {
   readonly dial?: TrafficDialer;
   /** Progress: node (or `*`), step, detail. */
   readonly log: (node: string, step: string, detail: string) => void;
+  /** Called once the traffic is done, before the captures are stopped and collected (the steady check reads then). */
+  readonly onTrafficDone?: () => void;
 }
 
 /** Which step a round failure happened in (for the one-line error). */
@@ -87,7 +96,6 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   );
   // Before any capture: a backend whose rules the engine does not read is "could not judge", not a wrong hop.
   await step('firewall', () => refuseUnmodelledBackend(pool, topology, log));
-  let snapshots = await step('snapshot', () => snapshotAll(pool, topology, { log }));
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
   if (!entry)
     throw new RoundStepError(
@@ -110,18 +118,30 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
     : undefined;
+  // The ingress snapshot and the client paths' discovery read different things: both at once.
   // A lab without what the client paths need (no client task, no user overlay) must not cost the
   // ingress verdict: those paths get no requests and the engine reports them as not judged.
-  const prepared = clientProps
-    ? await prepareClient(pool, topology, snapshots, clientProps).catch((e: Error) => {
+  const preparing = clientProps
+    ? prepareClient(pool, topology, clientProps).catch((e: Error) => {
         if (props.signal?.aborted) throw e;
         log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
         return undefined;
       })
-    : undefined;
+    : Promise.resolve(undefined);
+  let snapshots: NodeSnapshot[];
+  let prepared: PreparedClient | undefined;
+  try {
+    [snapshots, prepared] = await Promise.all([
+      step('snapshot', () => snapshotAll(pool, topology, { log })),
+      preparing,
+    ]);
+  } catch (e) {
+    await (await preparing.catch(() => undefined))?.listener?.close();
+    throw e;
+  }
   if (prepared) {
     topology = prepared.topology;
-    snapshots = prepared.snapshots;
+    snapshots = withClientSnapshots(snapshots, prepared);
   }
   const firstNode = topology.nodes[0].name;
   const entryNodesOf = (spec: PathSpec): readonly string[] =>
@@ -170,6 +190,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   }
   for (const [id, ms] of Object.entries(timings))
     log('*', 'traffic', `path ${id}: traffic ${(ms / 1000).toFixed(1)} s`);
+  props.onTrafficDone?.();
   await session.stop();
   const pcapDir = path.join(props.outDir, 'pcaps');
   const captures = await step('collect', () => session.collect(pcapDir));

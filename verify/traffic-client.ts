@@ -26,11 +26,11 @@ export interface ClientTrafficProps {
   readonly log?: (node: string, line: string) => void;
 }
 
-/** What the listener saw, by the client port of the connection. */
+/** What the listener saw: each connection's peer and the request path it asked for. */
 export interface EgressListener {
   readonly target: EgressTarget;
-  /** Peers that connected, in order. */
-  readonly peers: Array<{ address: string; port: number }>;
+  /** Peers that connected, in order, with the path of their request (the exchange's token). */
+  readonly peers: Array<{ address: string; port: number; path: string }>;
   close(): Promise<void>;
 }
 
@@ -43,11 +43,11 @@ export async function startEgressListener(ip: string, max = 20): Promise<EgressL
     throw new Error(
       `egress: the client address ${ip} is not on an interface here; run verify inside the lab's namespace (ip netns exec <lab ns> ...)`,
     );
-  const peers: Array<{ address: string; port: number }> = [];
+  const peers: Array<{ address: string; port: number; path: string }> = [];
   const server = http.createServer((req, res) => {
     const address = req.socket.remoteAddress ?? '';
     const port = req.socket.remotePort ?? 0;
-    peers.push({ address, port });
+    peers.push({ address, port, path: req.url ?? '' });
     res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
     res.end(`swarm-lab egress ${address}:${port}\n`);
   });
@@ -93,7 +93,9 @@ export function clientExchanges(
       // Every task by its overlay address: the one on the client's node and the remote ones.
       for (const t of u.tasks) one(path, 'http', `http://${t.ip}:${u.service.port}/`);
     } else if (path === 'egress' && egress) {
-      for (const c of u.clients) one(path, 'http', `http://${egress.ip}:${egress.port}/`, c);
+      // The path names the client node: egress runs on every node at once, and the listener
+      // attributes each connection by what it asked for, not by arrival order.
+      for (const c of u.clients) one(path, 'http', `http://${egress.ip}:${egress.port}/${egressToken(c.node)}`, c);
     }
   }
   return out;
@@ -142,13 +144,12 @@ export function splitExchanges(
 
 type Exchange = ReturnType<typeof clientExchanges>[number];
 
-/** Consecutive exchanges of one path, node, container and kind run in one exec; egress one per node (the listener tells peers apart by order). */
+/** Consecutive exchanges of one path, node, container and kind run in one exec. */
 function batches(list: readonly Exchange[]): Exchange[][] {
   const out: Exchange[][] = [];
   for (const x of list) {
     const last = out[out.length - 1]?.[0];
-    if (last && x.path !== 'egress' && last.path === x.path && last.node === x.node && last.kind === x.kind)
-      out[out.length - 1].push(x);
+    if (last && last.path === x.path && last.node === x.node && last.kind === x.kind) out[out.length - 1].push(x);
     else out.push([x]);
   }
   return out;
@@ -162,55 +163,77 @@ export async function clientTraffic(
 ): Promise<RequestRecord[]> {
   const timeoutS = p.timeoutS ?? 5;
   const deadline = Date.now() + (p.totalTimeoutMs ?? 60000);
-  const list = clientExchanges(topo, p, listener?.target);
-  const out: RequestRecord[] = [];
-  for (const batch of batches(list)) {
-    const x0 = batch[0];
-    const base = (x: Exchange) => ({
-      index: out.length,
-      path: x.path,
-      entryNode: x.node,
-      fromContainer: x.containerId,
-      url: x.kind === 'dns' ? `dns:${x.target}` : x.target,
-      startedAt: new Date().toISOString(),
-    });
-    if (p.signal?.aborted || Date.now() > deadline) {
-      for (const x of batch)
-        out.push({ ...base(x), error: p.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent' });
-      continue;
-    }
-    const before = listener?.peers.length ?? 0;
-    const t0 = Date.now();
-    const cmd = exchangeCommand(
-      x0.containerId,
-      x0.kind,
-      batch.map((x) => x.target),
-      timeoutS,
+  const all = batches(clientExchanges(topo, p, listener?.target));
+  // Batches on one node run in order (one client container, one vCPU); nodes run at the same time
+  // (each exec costs 1-2 s of its own VM on TCG). Records keep the list's order and indexes.
+  const done: Array<Array<Omit<RequestRecord, 'index'>>> = [];
+  const nodes = [...new Set(all.map((b) => b[0].node))];
+  await Promise.all(
+    nodes.map(async (node) => {
+      for (const [i, batch] of all.entries())
+        if (batch[0].node === node) done[i] = await runBatch(pool, batch, timeoutS, deadline, p, listener);
+    }),
+  );
+  return done.flat().map((r, index) => ({ ...r, index }));
+}
+
+/** The path token of a node's egress request (the listener reports it back). */
+export function egressToken(node: string): string {
+  return `swl-egress-${node}`;
+}
+
+async function runBatch(
+  pool: SshPool,
+  batch: readonly Exchange[],
+  timeoutS: number,
+  deadline: number,
+  p: ClientTrafficProps,
+  listener?: EgressListener,
+): Promise<Array<Omit<RequestRecord, 'index'>>> {
+  const x0 = batch[0];
+  const base = (x: Exchange) => ({
+    path: x.path,
+    entryNode: x.node,
+    fromContainer: x.containerId,
+    url: x.kind === 'dns' ? `dns:${x.target}` : x.target,
+    startedAt: new Date().toISOString(),
+  });
+  if (p.signal?.aborted || Date.now() > deadline)
+    return batch.map((x) => ({
+      ...base(x),
+      error: p.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent',
+    }));
+  const t0 = Date.now();
+  const cmd = exchangeCommand(
+    x0.containerId,
+    x0.kind,
+    batch.map((x) => x.target),
+    timeoutS,
+  );
+  const r = await pool
+    .exec(x0.node, cmd, { check: false, timeoutMs: ((timeoutS + 1) * batch.length + 10) * 1000 })
+    .catch((e: Error) => ({ stdout: '', stderr: e.message, code: -1 }));
+  const ms = Date.now() - t0;
+  const results = splitExchanges(r.stdout, batch.length);
+  return batch.map((x, i) => {
+    const one = results[i];
+    const wanted = x.path === 'egress' ? new URL(x.target).pathname : undefined;
+    const seen = wanted ? listener?.peers.find((q) => q.path === wanted) : undefined;
+    const peer = seen ? { address: seen.address, port: seen.port } : undefined;
+    const body = (one?.body ?? '').slice(0, 2000);
+    const failed = one
+      ? one.code !== 0 && `exit ${one.code}: ${one.stderr.slice(0, 300)}`
+      : `did not finish: docker exec exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
+    p.log?.(
+      x.node,
+      `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${failed ? failed.split(':')[0] : 'ok'}${i === 0 ? ` (${ms} ms for ${batch.length})` : ''} ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
     );
-    const r = await pool
-      .exec(x0.node, cmd, { check: false, timeoutMs: ((timeoutS + 1) * batch.length + 10) * 1000 })
-      .catch((e: Error) => ({ stdout: '', stderr: e.message, code: -1 }));
-    const ms = Date.now() - t0;
-    const results = splitExchanges(r.stdout, batch.length);
-    for (const [i, x] of batch.entries()) {
-      const one = results[i];
-      const peer = listener && listener.peers.length > before + i ? listener.peers[before + i] : undefined;
-      const body = (one?.body ?? '').slice(0, 2000);
-      const failed = one
-        ? one.code !== 0 && `exit ${one.code}: ${one.stderr.slice(0, 300)}`
-        : `did not finish: docker exec exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
-      out.push({
-        ...base(x),
-        ...(failed ? { body, error: failed } : { status: 200, body }),
-        ...(peer ? { peer } : {}),
-        // A batch's time is on its first record (the per-path sum stays the exec time).
-        ...(i === 0 ? { durationMs: ms } : {}),
-      });
-      p.log?.(
-        x.node,
-        `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${failed ? failed.split(':')[0] : 'ok'}${i === 0 ? ` (${ms} ms for ${batch.length})` : ''} ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
-      );
-    }
-  }
-  return out;
+    return {
+      ...base(x),
+      ...(failed ? { body, error: failed } : { status: 200, body }),
+      ...(peer ? { peer } : {}),
+      // A batch's time is on its first record (the per-path sum stays the exec time).
+      ...(i === 0 ? { durationMs: ms } : {}),
+    };
+  });
 }

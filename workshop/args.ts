@@ -119,3 +119,39 @@ export function parseWorkshopArgs(argv: readonly string[]): WorkshopArgs {
     cpuRatio: ratio,
   };
 }
+
+/** The per-lab worker that `up`, `reset` and `verify` spawn (workshop/worker.ts): what to do, to which lab. */
+export const WORKER_VERBS = ['up', 'reset', 'verify'] as const;
+export type WorkerVerb = (typeof WORKER_VERBS)[number];
+
+export const WORKER_CLI = {
+  usage: 'node -r ts-node/register/transpile-only workshop/worker.ts',
+  summary:
+    "One workshop lab's work in its own process (npm run workshop spawns it; its output goes to the lab's worker.log).\n" +
+    'up: deploy, client address, verify; reset: re-provision and verify, recreate if not PASS; verify: verify only.',
+  positionals: `<${WORKER_VERBS.join('|')}> <workshop> <lab>`,
+  options: {},
+} as const satisfies CliSpec<Record<string, CliOption>>;
+
+export interface WorkerArgs {
+  readonly verb: WorkerVerb;
+  readonly ws: string;
+  readonly lab: string;
+}
+
+/** `{ help }` for --help, else the verb, workshop and lab; anything else is one usage line (exit 3). */
+export function parseWorkerArgs(argv: readonly string[]): WorkerArgs | { readonly help: string } {
+  const a = parseCli(WORKER_CLI, argv);
+  if (a.help) return { help: a.text };
+  const [verb, ws, lab, ...extra] = a.positionals;
+  const fix = `${WORKER_CLI.usage} --help`;
+  if (!(WORKER_VERBS as readonly string[]).includes(verb ?? ''))
+    throw new SwarmLabError(
+      EXIT.usage,
+      `${verb ? `unknown verb ${verb}` : 'no verb'}; use one of ${WORKER_VERBS.join(', ')}`,
+      { fix },
+    );
+  if (!ws || !lab) throw new SwarmLabError(EXIT.usage, `${verb} needs <workshop> <lab>`, { fix });
+  if (extra.length) throw new SwarmLabError(EXIT.usage, `${verb}: unexpected argument ${extra.join(' ')}`, { fix });
+  return { verb: verb as WorkerVerb, ws, lab };
+}

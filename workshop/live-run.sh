@@ -4,8 +4,8 @@
 # $EX_LAB (default <ws>-2; test/exercise/live.test.ts, one run each) while <ws>-1 is reset (skipped with
 # NO_RESET=1; the other labs' QEMU PIDs must not change) -- on <ws>-1 itself after the tour; LIVE_TOUR=1
 # tours <ws>-1 live (text, HTML, screenshot); every lab is verified again, and down must leave nothing.
-# STOP_AT=<epoch s> skips exercises that would not end 5 min before it. Through the machine-wide slot:
-#   /work/bin/lab-slot workshop/live-run.sh wb 1 h1
+# STOP_AT=<epoch s> skips exercises that would not end 5 min before it. Where one real lab at a time is
+# enforced by a slot wrapper, run it through that (e.g. `lab-slot workshop/live-run.sh wb 1 h1`):
 #   workshop/live-run.sh <ws> <labs> <hosts> [parallel]
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the lab's offline web service image from Debian's busybox-static and
-# write it as a `docker load`-able archive (Docker image archive format:
-# manifest.json + image config + one layer tar), without any Docker engine.
+# write it as a `docker load`-able archive (Docker image archive format, manifest.json, and an
+# OCI image layout, index.json, in one tar as `docker save` writes them), without any Docker engine.
 #
 #   web-image.sh <out dir> <work dir>
 #
@@ -56,24 +56,34 @@ make_rootfs() {
 det_tar() { tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@0 --format=gnu -cf "$@"; }
 
 make_archive() {
-  local A=$WORK/archive diff cfg cfgid
+  local A=$WORK/archive diff cfg cfgid man manid
   rm -rf "$A"
-  mkdir -p "$A"
+  mkdir -p "$A/blobs/sha256"
   det_tar "$WORK/layer.tar" -C "$R" .
   diff=$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)
-  mkdir -p "$A/$diff"
-  mv "$WORK/layer.tar" "$A/$diff/layer.tar"
+  mv "$WORK/layer.tar" "$A/blobs/sha256/$diff"
   # Image config (Docker image spec v1.2 / OCI config).
   cfg=$(printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"Env":["PATH=/bin"],"Cmd":["/bin/busybox","httpd","-f","-v","-p","80","-h","/usr/share/nginx/html"],"ExposedPorts":{"80/tcp":{}},"WorkingDir":"/","StopSignal":"SIGKILL","Labels":{"org.opencontainers.image.title":"swarm-lab-web","org.opencontainers.image.source":"e2e/images/web-image.sh","org.opencontainers.image.description":"%s"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"e2e/images/web-image.sh (%s)"}]}' \
     "$EPOCH" "$(cat "$WORK/source-package")" "$diff" "$EPOCH" "$(cat "$WORK/source-package")")
   printf '%s' "$cfg" >"$A/config.json"
   cfgid=$(sha256sum "$A/config.json" | cut -d' ' -f1)
-  mv "$A/config.json" "$A/$cfgid.json"
-  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$cfgid" "$IMAGE_REF" "$diff" >"$A/manifest.json"
+  mv "$A/config.json" "$A/blobs/sha256/$cfgid"
+  # Both layouts in one archive, as `docker save` writes since 25.0: manifest.json for the classic
+  # image store (image ID = config digest) and an OCI index for the containerd image store, the
+  # default in Docker 29 (image ID = this manifest's digest).
+  man=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' \
+    "$cfgid" "$(stat -c %s "$A/blobs/sha256/$cfgid")" "$diff" "$(stat -c %s "$A/blobs/sha256/$diff")")
+  printf '%s' "$man" >"$A/manifest.oci"
+  manid=$(sha256sum "$A/manifest.oci" | cut -d' ' -f1)
+  mv "$A/manifest.oci" "$A/blobs/sha256/$manid"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$A/oci-layout"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"docker.io/library/%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$manid" "${#man}" "$IMAGE_REF" "${IMAGE_REF#*:}" >"$A/index.json"
+  printf '[{"Config":"blobs/sha256/%s","RepoTags":["%s"],"Layers":["blobs/sha256/%s"]}]' "$cfgid" "$IMAGE_REF" "$diff" >"$A/manifest.json"
   printf '{"%s":{"%s":"%s"}}' "${IMAGE_REF%%:*}" "${IMAGE_REF#*:}" "$diff" >"$A/repositories"
   det_tar "$WORK/web.tar" -C "$A" .
   echo "sha256:$cfgid" >"$WORK/image-id"
-  log "$IMAGE_REF from $(cat "$WORK/source-package"): image id sha256:${cfgid:0:12}, layer $(du -h --apparent-size "$A/$diff/layer.tar" | cut -f1)"
+  log "$IMAGE_REF from $(cat "$WORK/source-package"): image id sha256:${cfgid:0:12} (containerd store: sha256:${manid:0:12}), layer $(du -h --apparent-size "$A/blobs/sha256/$diff" | cut -f1)"
 }
 
 rm -rf "$WORK"

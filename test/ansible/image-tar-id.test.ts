@@ -1,7 +1,8 @@
 /**
- * ansible/roles/service/files/image_tar_id.py: the image ID a `docker save` tarball carries is the
- * sha256 of its config JSON (what `docker image inspect` reports after `docker load`), so nodes
- * that already hold that exact image skip the copy and the load.
+ * ansible/roles/service/files/image_tar_id.py: the image IDs a `docker save` tarball carries: the
+ * sha256 of its config JSON (what `docker image inspect` reports after `docker load` on the classic
+ * image store) and the OCI manifest digest its index names (the ID on the containerd image store,
+ * Docker 29's default), so nodes that already hold that exact image skip the copy and the load.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -23,7 +24,7 @@ afterAll(() => {
 /** Build a docker-save style tarball with tar(1): manifest.json, the config, one layer. */
 function saveTarball(
   name: string,
-  opts: { oci: boolean; tags: string[]; manifest?: boolean },
+  opts: { oci: boolean; tags: string[]; manifest?: boolean; index?: Array<{ name: string; digest: string }> },
 ): { file: string; id: string } {
   const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
   const config = Buffer.from(
@@ -50,6 +51,16 @@ function saveTarball(
     );
     entries.push('manifest.json');
   }
+  if (opts.index) {
+    const manifests = opts.index.map((m) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: m.digest,
+      size: 400,
+      annotations: { 'io.containerd.image.name': m.name, 'org.opencontainers.image.ref.name': m.name.split(':').pop() },
+    }));
+    fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+    entries.push('index.json');
+  }
   const file = path.join(tmp, `${name}.tar`);
   execFileSync('tar', ['-cf', file, '-C', dir, ...entries]);
   return { file, id: `sha256:${hex}` };
@@ -69,6 +80,33 @@ test.each([
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout.trim()).toBe(t.id);
+});
+
+test('with an OCI index naming the tag, the manifest digest too: the ID under the containerd image store', () => {
+  const m = `sha256:${'a'.repeat(64)}`;
+  const other = `sha256:${'b'.repeat(64)}`;
+  const t = saveTarball('index', {
+    oci: true,
+    tags: ['swarm-lab-web:1'],
+    index: [
+      { name: 'docker.io/library/other:2', digest: other },
+      { name: 'docker.io/library/swarm-lab-web:1', digest: m },
+    ],
+  });
+  const r = run(t.file, 'swarm-lab-web:1');
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim()).toBe(`${t.id} ${m}`);
+  // An index that does not name the tag adds nothing.
+  expect(
+    run(
+      saveTarball('index2', {
+        oci: true,
+        tags: ['web:3'],
+        index: [{ name: 'docker.io/library/other:2', digest: other }],
+      }).file,
+      'web:3',
+    ).stdout.trim(),
+  ).toMatch(/^sha256:[0-9a-f]{64}$/);
 });
 
 test('a bare name means tag latest, as docker reads it', () => {

@@ -185,7 +185,7 @@ describe('web image archive', () => {
 
     // docker load checks these: config named by its digest, layer by its diff_id.
     const cfgRaw = tarRead(tar, `./${manifest[0].Config}`);
-    expect(manifest[0].Config).toBe(`${sha(cfgRaw)}.json`);
+    expect(manifest[0].Config).toBe(`blobs/sha256/${sha(cfgRaw)}`);
     const cfg = JSON.parse(cfgRaw.toString());
     const layer = tarRead(tar, `./${manifest[0].Layers[0]}`);
     expect(cfg.rootfs).toEqual({ type: 'layers', diff_ids: [`sha256:${sha(layer)}`] });
@@ -193,6 +193,25 @@ describe('web image archive', () => {
     expect(cfg.architecture).toBe('amd64');
     expect(cfg.config.Cmd).toEqual(['/bin/busybox', 'httpd', '-f', '-v', '-p', '80', '-h', '/usr/share/nginx/html']);
     expect(fs.readFileSync(path.join(cache, 'web/image-id'), 'utf8').trim()).toBe(`sha256:${sha(cfgRaw)}`);
+
+    // The OCI layout beside it (the containerd image store loads from index.json): the index names
+    // the tag and points at a manifest blob whose config and layer are the same blobs, by digest and size.
+    const index = JSON.parse(tarRead(tar, './index.json').toString());
+    expect(index.manifests).toHaveLength(1);
+    expect(index.manifests[0].annotations['io.containerd.image.name']).toBe('docker.io/library/swarm-lab-web:1');
+    const manRaw = tarRead(tar, `./blobs/sha256/${index.manifests[0].digest.slice(7)}`);
+    expect(`sha256:${sha(manRaw)}`).toBe(index.manifests[0].digest);
+    expect(manRaw.length).toBe(index.manifests[0].size);
+    const man = JSON.parse(manRaw.toString());
+    expect(man.config).toEqual({
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${sha(cfgRaw)}`,
+      size: cfgRaw.length,
+    });
+    expect(man.layers).toEqual([
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: cfg.rootfs.diff_ids[0], size: layer.length },
+    ]);
+    expect(JSON.parse(tarRead(tar, './oci-layout').toString())).toEqual({ imageLayoutVersion: '1.0.0' });
 
     // The layer holds a static busybox and the directory Ansible bind-mounts.
     const layerFile = path.join(tmp, 'layer.tar');

@@ -24,6 +24,18 @@ const CLIS: ReadonlyArray<readonly [string, string, string]> = [
   ['scripts/lab-ssh.ts', 'usage: npm run ssh -- [options] <node> [command...]', '--user <name>'],
   ['scripts/lab-embedded.ts', 'usage: ts-node scripts/lab-embedded.ts [options] <decide|up|down>', '--help'],
   ['tools/gen-lab-docs.ts', 'usage: npm run gen:lab-docs -- [options]', '--check'],
+  [
+    'workshop/cli.ts',
+    'usage: npm run workshop -- [options] <up|status|reset <lab>|verify [lab]|down|sheets>',
+    '--labs <n>',
+  ],
+  [
+    'workshop/worker.ts',
+    'usage: node -r ts-node/register/transpile-only workshop/worker.ts [options] <up|reset|verify> <workshop> <lab>',
+    '--help',
+  ],
+  ['exercise/cli.ts', 'usage: npm run exercise -- [options] <list|start <name>|hint|check|solve>', '--lab <name>'],
+  ['tour/cli.ts', 'usage: npm run tour -- [options]', '--round <dir>'],
 ];
 
 function cli(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

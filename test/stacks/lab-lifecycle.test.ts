@@ -284,6 +284,64 @@ describe('commands through their scripts', () => {
     }
   });
 
+  test('deploy while another deploy is writing the state: busy, not "unreadable state" (seen on the real lab)', () => {
+    // e2e/lifecycle.sh parallel on the bookworm lab: the second deploy read terraform.tfstate while
+    // tofu rewrote it and said "not a Terraform state (unreadable JSON)", exit 4, with a wrong fix.
+    const d = path.join(tmp, 'lab');
+    writeState(d, DOMS);
+    fs.writeFileSync(path.join(d, 'terraform.tfstate'), '{"version": 4, "resources": [');
+    const lock = acquireLabLock('swarm-lab', d, 'npm run lab');
+    try {
+      const before = tree(d);
+      for (const cmd of [
+        ['bash', 'scripts/destroy.sh'],
+        [process.execPath, '-r', 'ts-node/register/transpile-only', 'verify/cli.ts'],
+      ]) {
+        const r = run(cmd, { SWARM_LAB_DIR: d });
+        expect(r.status).toBe(4);
+        expect(r.stderr.trim().split('\n').pop()).toMatch(
+          new RegExp(`lab swarm-lab is busy: npm run lab \\(pid ${process.pid}\\) holds ${d}/lock since `),
+        );
+      }
+      expect(tree(d)).toEqual(before);
+    } finally {
+      lock.release();
+    }
+  });
+
+  test('after a deploy killed mid-apply: its OpenTofu lock removed, the cut-short state restored from the backup', () => {
+    // e2e/lifecycle.sh interrupt on the real bookworm lab: SIGKILL of the deploy's process group left
+    // .terraform.tfstate.lock.info and an unreadable terraform.tfstate; deploy and destroy then refused.
+    const d = path.join(tmp, 'lab');
+    writeState(d, DOMS);
+    fs.renameSync(path.join(d, 'terraform.tfstate'), path.join(d, 'terraform.tfstate.backup'));
+    fs.writeFileSync(path.join(d, 'terraform.tfstate'), '');
+    fs.writeFileSync(path.join(d, '.terraform.tfstate.lock.info'), '{"ID":"x","Operation":"OperationTypeApply"}');
+    const dead = spawnSync('true');
+    fs.writeFileSync(
+      path.join(d, 'lock'),
+      JSON.stringify({ pid: dead.pid, start: '', command: 'npm run lab', since: '2026-12-01T19:31:00Z' }),
+    );
+    const r = run(
+      [process.execPath, '-r', 'ts-node/register/transpile-only', 'scripts/lab-run.ts', 'synth', '--', 'true'],
+      { SWARM_LAB_DIR: d },
+    );
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `swarm-lab synth: the previous npm run lab (pid ${dead.pid}, since 2026-12-01T19:31:00Z) was interrupted; converging from its state`,
+      `swarm-lab synth: removed OpenTofu's state lock ${d}/.terraform.tfstate.lock.info, left by the interrupted run`,
+      expect.stringMatching(
+        new RegExp(
+          `^swarm-lab synth: ${d}/terraform\\.tfstate was cut short by the interruption \\(moved to terraform\\.tfstate\\.broken-[0-9T-]+Z\\); restored terraform\\.tfstate\\.backup \\(4 resources\\)`,
+        ),
+      ),
+    ]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(d, 'terraform.tfstate'), 'utf8')).resources).toHaveLength(4);
+    expect(fs.existsSync(path.join(d, '.terraform.tfstate.lock.info'))).toBe(false);
+    expect(fs.existsSync(path.join(d, 'lock'))).toBe(false);
+  });
+
   test('verify of a lab that was never deployed: not deployed at once, exit 4, no report dir', () => {
     const d = path.join(tmp, 'lab');
     fs.mkdirSync(d);

@@ -1,12 +1,15 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { EXIT } from '../../lib/exit';
-import { parseWorkshopArgs } from '../../workshop/args';
+import { parseWorkerArgs, parseWorkshopArgs, WORKSHOP_CLI } from '../../workshop/args';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The CLI as a user runs it: one line on stderr and lib/exit.ts's code. */
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'workshop/cli.ts', ...args], {
+  return runScript('workshop/cli.ts', ...args);
+}
+function runScript(script: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, SWARM_LAB_DEBUG: '' },
@@ -75,5 +78,58 @@ describe('npm run workshop: arguments', () => {
       /^usage: npm run workshop -- \[options\] <up\|status\|reset <lab>\|verify \[lab\]\|down\|sheets>/,
     );
     expect(h.stdout).toContain('--labs <n>');
+    for (const name of Object.keys(WORKSHOP_CLI.options)) expect(h.stdout).toContain(`--${name}`);
+    expect(h.stderr).toBe('');
+  });
+
+  test.each([
+    [['up', '--labs', '2', '--bogus'], "swarm-lab workshop: Unknown option '--bogus'"],
+    [['up', '--labs'], "swarm-lab workshop: Option '--labs <value>' argument missing"],
+  ])('the CLI: %j is one line on stderr, exit 3', (argv, start) => {
+    const r = run(...argv);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.split('\n')).toEqual([expect.stringContaining(start), '']);
+    expect(r.stderr).toContain('; fix: npm run workshop -- --help lists the options');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('workshop/worker.ts: arguments (the per-lab process the workshop spawns)', () => {
+  const worker = (...args: string[]) => runScript('workshop/worker.ts', ...args);
+
+  test('verb, workshop and lab', () => {
+    expect(parseWorkerArgs(['reset', 'wa', 'wa-2'])).toEqual({ verb: 'reset', ws: 'wa', lab: 'wa-2' });
+  });
+
+  test('--help is generated: usage with the verbs, exit 0', () => {
+    const h = worker('--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(
+      /^usage: node -r ts-node\/register\/transpile-only workshop\/worker\.ts \[options\] <up\|reset\|verify> <workshop> <lab>\n/,
+    );
+    expect(h.stdout).toContain('-h, --help');
+  });
+
+  test.each([
+    [
+      ['up', 'wa', 'wa-1', '--bogus'],
+      /^swarm-lab workshop worker: Unknown option '--bogus'; fix: .*--help lists the options$/,
+    ],
+    [['up', 'wa'], /^swarm-lab workshop worker: up needs <workshop> <lab>; fix: .*worker\.ts --help$/],
+    [['frob', 'wa', 'wa-1'], /^swarm-lab workshop worker: unknown verb frob; use one of up, reset, verify; fix: /],
+    [[], /^swarm-lab workshop worker: no verb; use one of up, reset, verify; fix: /],
+    [['verify', 'wa', 'wa-1', 'x'], /^swarm-lab workshop worker: verify: unexpected argument x; fix: /],
+  ])('%j is one line on stderr, exit 3', (argv, line) => {
+    const r = worker(...argv);
+    expect(r.code).toBe(EXIT.usage);
+    const lines = r.stderr.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(line);
+  });
+
+  test('a lab whose work cannot start is an environment failure (exit 5) naming the lab', () => {
+    const r = worker('verify', 'nosuchws', 'nosuchws-1');
+    expect(r.code).toBe(EXIT.env);
+    expect(r.stderr).toMatch(/^swarm-lab workshop worker: nosuchws-1: workshop nosuchws has no plan \(/);
   });
 });

@@ -125,6 +125,47 @@ describe('a namespace or container that vanishes mid-round', () => {
     expect(vanishedWhat('iptables-save: command not found')).toBeUndefined();
   });
 
+  test('the round starts beside the first read; the read after it starts when its traffic is done', async () => {
+    const events: string[] = [];
+    const r = await steadyRound(
+      async (trafficDone) => {
+        events.push('round');
+        await new Promise((res) => setTimeout(res, 20));
+        events.push('traffic');
+        trafficDone();
+        trafficDone(); // a second call reads nothing more
+        await new Promise((res) => setTimeout(res, 20));
+        events.push('collected');
+        return 'round';
+      },
+      {
+        read: async () => {
+          events.push('read');
+          return steadyFacts();
+        },
+        timeoutS: 10,
+        log: () => undefined,
+        ...clock(),
+      },
+    );
+    expect(r.round).toBe('round');
+    expect(events).toEqual(['round', 'read', 'traffic', 'read', 'collected']);
+  });
+
+  test('a round started while the service was still converging is dropped and run again once it is steady', async () => {
+    const reads = [recorded, steadyFacts(), steadyFacts()];
+    let i = 0;
+    let runs = 0;
+    const r = await steadyRound(async () => `round ${++runs}`, {
+      read: async () => reads[Math.min(i++, 2)],
+      timeoutS: 60,
+      log: () => undefined,
+      ...clock(),
+    });
+    expect(runs).toBe(2);
+    expect(r.round).toBe('round 2');
+  });
+
   test('retried once: the second round is judged', async () => {
     let runs = 0;
     const lines: string[] = [];

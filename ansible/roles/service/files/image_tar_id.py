@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Print the image ID a `docker save`/`docker load` tarball carries, for one repo:tag in it.
+"""Print the image IDs a `docker save`/`docker load` tarball carries, for one repo:tag in it.
 
 Usage: image_tar_id.py TARBALL REPO:TAG
 
-Docker's image ID is the sha256 of the image config JSON, so it can be read from the tarball on
-the controller and compared with `docker image inspect` on each node: a node that already has
-that exact image skips the copy and the load. Exit 2 with a message naming the fix when the
-tarball cannot be used.
+`docker image inspect`'s ID depends on the daemon's image store: the classic store reports the
+sha256 of the image config JSON; the containerd image store (Docker 29's default) reports the
+digest of the image's OCI manifest, which the tarball names only in its OCI index (`index.json`,
+written by `docker save` since 25.0 and by e2e/images/web-image.sh). Both are content digests of
+the same image, so the script prints the config digest and, when the index names the tag, the
+manifest digest, space-separated; a node whose image ID is either already has that exact image and
+skips the copy and the load. Exit 2 with a message naming the fix when the tarball cannot be used.
 """
 import hashlib
 import json
@@ -46,7 +49,28 @@ def main(argv):
             config = tar.extractfile(names[config_name]).read()
         except (KeyError, AttributeError):
             fail('%s names config %s but does not contain it' % (path, config_name))
-    print('sha256:' + hashlib.sha256(config).hexdigest())
+        ids = ['sha256:' + hashlib.sha256(config).hexdigest()]
+        manifest_digest = oci_manifest_digest(tar, names, want)
+        if manifest_digest:
+            ids.append(manifest_digest)
+    print(' '.join(ids))
+
+
+def oci_manifest_digest(tar, names, want):
+    """The digest of the OCI manifest that index.json names `want` by, or None."""
+    if 'index.json' not in names:
+        return None
+    try:
+        index = json.load(tar.extractfile(names['index.json']))
+    except (ValueError, AttributeError):
+        return None
+    repo, tag = want.rsplit(':', 1)
+    full = repo if '/' in repo else 'docker.io/library/' + repo
+    for m in index.get('manifests') or []:
+        ann = m.get('annotations') or {}
+        if ann.get('io.containerd.image.name') in (want, full + ':' + tag):
+            return m.get('digest')
+    return None
 
 
 if __name__ == '__main__':
