@@ -5,10 +5,17 @@
  */
 import { DEFAULT_LAB } from '../stacks/lab';
 
-export function offlineLabFile(name: string, flavour: string, paths?: readonly string[]): Record<string, unknown> {
+export function offlineLabFile(
+  name: string,
+  flavour: string,
+  paths?: readonly string[],
+  dockerFirewallBackend?: string,
+): Record<string, unknown> {
   return {
     name,
     ...(paths?.length ? { paths } : {}),
+    // Only when asked: the lab file then says so, and the schema judges the value against the flavour.
+    ...(dockerFirewallBackend ? { dockerFirewallBackend } : {}),
     image: flavour,
     domainType: 'auto',
     // The seed's address plan and roles; the hosts are Debian, so not named centos7-*.

@@ -104,10 +104,12 @@ export function e2eLabFile(flavour: string): Record<string, unknown> {
   if (suffix && !/^[a-z0-9]{1,6}$/.test(suffix))
     throw new PhaseError('args', `SWARM_LAB_E2E_SUFFIX=${suffix}: use 1-6 characters a-z0-9`);
   // SWARM_LAB_E2E_PATHS=ingress,service-vip,... picks the paths the e2e lab enables (default: the lab model's).
+  // SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND=nftables runs dockerd on nftables (lab dockerFirewallBackend).
   return offlineLabFile(
     `e2e-${short}${suffix ? `-${suffix}` : ''}`,
     flavour,
     process.env.SWARM_LAB_E2E_PATHS?.split(','),
+    process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND || undefined,
   );
 }
 
@@ -333,7 +335,10 @@ export async function runE2e(o: RunOptions): Promise<FlavourResult> {
       );
   };
 
-  log('lab', `${lab.name}: ${lab.nodes.length} nodes, image ${lab.image} (Docker ${lab.dockerVersion}), out ${o.out}`);
+  log(
+    'lab',
+    `${lab.name}: ${lab.nodes.length} nodes, image ${lab.image} (Docker ${lab.dockerVersion}, firewall backend ${lab.dockerFirewallBackend}), out ${o.out}`,
+  );
   try {
     await phase('toolchain', () =>
       step(

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
 import { imageOf, needsClient, type Lab, type LabPaths, type NodeRole } from './lab';
+import { dockerDaemonConfig, renderDaemonJson } from './docker-daemon';
 import { writeFileAtomic } from './keys';
 import { shortHash } from './names';
 
@@ -64,6 +65,9 @@ export function inventoryDoc(lab: Lab, paths: LabPaths, root = process.cwd()): I
     image_family: image.family,
     docker_version: lab.dockerVersion,
     data_path_port: lab.dataPathPort,
+    // dockerd's own firewall backend and the daemon.json for it ('' = Docker's defaults, no file).
+    docker_firewall_backend: lab.dockerFirewallBackend,
+    docker_daemon_json: renderDaemonJson(dockerDaemonConfig(lab)),
     firewall_mode: lab.firewall,
     service_name: lab.service.name,
     service_replicas: lab.service.replicas,

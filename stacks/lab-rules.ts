@@ -5,6 +5,7 @@
  * at most one (field, detail); the first one found is the error.
  */
 import * as net from 'net';
+import { NFTABLES_SWARM_SINCE, nftablesFlavours, supportsNftablesSwarm } from './docker-daemon';
 import { IMAGES, nearestVersion, noOfflineImage, OFFLINE_IMAGE, offlineImageFor } from './lab-images';
 import type { Lab } from './lab-schema';
 
@@ -147,6 +148,14 @@ export const LAB_RULES: readonly Rule[] = [
       `${lab.dockerVersion} is not available on image ${img.name}: ${img.versionSource}; nearest: ${nearestVersion(img, lab.dockerVersion)}`,
     );
   },
+  // After the version rule: the version is one the image really has, so the fix names the backend or a flavour.
+  (lab) =>
+    lab.dockerFirewallBackend === 'nftables' && !supportsNftablesSwarm(lab.dockerVersion)
+      ? issue(
+          'dockerFirewallBackend',
+          `nftables needs Docker ${NFTABLES_SWARM_SINCE} or later for a Swarm (features.swarm-nftables), dockerVersion is ${lab.dockerVersion}; use dockerFirewallBackend iptables, or image ${nftablesFlavours().join(', ') || '(none yet: add a 29.x flavour)'}`,
+        )
+      : undefined,
 ];
 
 /** The first cross-field problem of a lab whose fields are each valid, or undefined. */

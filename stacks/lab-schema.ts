@@ -188,6 +188,13 @@ export const LabSchema = strict({
       description:
         'CentOS installs `docker-ce`/`docker-ce-cli` of that version (a pinned list of el7 releases, 18.09.0 to 26.1.4); the offline images carry exactly one version',
     }),
+  dockerFirewallBackend: oneOf(['iptables', 'nftables'] as const)
+    .default('iptables')
+    .meta({
+      env: 'SWARM_LAB_DOCKER_FIREWALL_BACKEND',
+      description:
+        "dockerd's `firewall-backend` (not firewalld, see `firewall`): `iptables` leaves Docker's default (no daemon.json); `nftables` writes `/etc/docker/daemon.json` with `firewall-backend: nftables` and `features.swarm-nftables` (Docker 29.6.0 or later; verify does not model nftables rules yet and says so, exit 2)",
+    }),
   dataPathPort: portIn(1024, 49151)
     .default(4789)
     .meta({ description: "VXLAN UDP port (`docker swarm init --data-path-port`, Docker's range 1024-49151)" }),
@@ -263,6 +270,8 @@ export type NodeRole = LabNode['role'];
 export type DomainType = Lab['domainType'];
 export type NetworkMode = Lab['network']['mode'];
 export type FirewallMode = Lab['firewall'];
+/** Docker's own firewall backend (daemon.json `firewall-backend`), not firewalld. */
+export type DockerFirewallBackend = Lab['dockerFirewallBackend'];
 export type ServiceSpec = Lab['service'];
 
 /** One leaf field of the schema, walked in declaration order (README rows, env variables). */

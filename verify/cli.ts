@@ -19,6 +19,7 @@ import { steadyRound } from './converge';
 import { readIntentFacts } from './discover-intent';
 import { loadLabPins } from './hostkeys';
 import { checkIntent, labIntent, withIntent } from './intent';
+import { BackendNotModelledError } from './firewall-backend';
 import { RoundStepError, runRound } from './round';
 import { AbortError, SshPool, withInterrupt } from './ssh';
 import type { RoundData } from './model';
@@ -221,6 +222,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let pool: SshPool | undefined;
   let lock: HeldLock | undefined;
   let outDir: string | undefined;
+  const transcript: TranscriptEntry[] = [];
   try {
     const lab = resolveLab(opts.labFile ? { file: opts.labFile } : {});
     // Default: the paths the lab file enables (`paths`, every path unless it names some).
@@ -248,7 +250,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       'lab',
       `${lab.name}: ${lab.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}; user ${user}; reports -> ${outDir}`,
     );
-    const transcript: TranscriptEntry[] = [];
     pool = new SshPool(
       lab.nodes.map((n) => ({ node: n.name, host: n.ip })),
       {
@@ -332,6 +333,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return code;
   } catch (e) {
+    // A backend verify does not model yet: what the nodes answered (their nft rulesets) stays beside the line.
+    const notModelled = e instanceof RoundStepError ? e.cause : e;
+    if (notModelled instanceof BackendNotModelledError && outDir && fs.existsSync(outDir))
+      fs.writeFileSync(path.join(outDir, 'transcript.json'), JSON.stringify(transcript, null, 2) + '\n');
     // An early failure leaves no empty report dir behind.
     if (outDir && fs.existsSync(outDir) && !fs.readdirSync(outDir).length) fs.rmdirSync(outDir);
     if (e instanceof SwarmLabError) {

@@ -7,6 +7,7 @@ import type { NodeInfo, TaskInfo, Topology } from './model';
 import {
   matchNodeName,
   NetworkInfo,
+  parseFirewallBackend,
   parseNetworkInspect,
   parseNodeLs,
   parseServiceInspect,
@@ -54,6 +55,8 @@ export interface NodeFacts {
   readonly ip: string;
   readonly tools: Record<string, string | undefined>;
   readonly engineVersion: string;
+  /** `docker info` FirewallBackend.Driver; absent before API 1.49 (those engines only have iptables). */
+  readonly firewallBackend?: string;
   readonly controlAvailable: boolean;
   readonly ingress: NetworkInfo;
   readonly gwbridge: NetworkInfo;
@@ -79,11 +82,13 @@ async function gatherNode(
   const probe = x(toolProbeCommand());
   const ping = pool.exec(node.name, `docker version --format '{{.Server.Version}}'`, { check: false });
   const infoP = x(`docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'`);
+  // Its own call: a CLI older than the field fails the template, which must not cost the rest.
+  const firewallP = pool.exec(node.name, `docker info --format '{{json .FirewallBackend}}'`, { check: false });
   const ingressP = pool.exec(node.name, 'docker network inspect ingress', { check: false });
   const gwbridgeP = pool.exec(node.name, 'docker network inspect docker_gwbridge', { check: false });
   const netnsP = x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
   const hostAddrP = x('ip -o addr show');
-  await Promise.allSettled([probe, ping, infoP, ingressP, gwbridgeP, netnsP, hostAddrP]);
+  await Promise.allSettled([probe, ping, infoP, firewallP, ingressP, gwbridgeP, netnsP, hostAddrP]);
   const tools = parseToolProbe(await probe);
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
   if (missing.length) throw new MissingToolError(node.name, missing);
@@ -99,14 +104,16 @@ async function gatherNode(
     );
   }
   const version = pinged.stdout;
-  const [info, ingress, gwbridge, netnsListing, hostAddr] = [
+  const [info, firewall, ingress, gwbridge, netnsListing, hostAddr] = [
     await infoP,
+    await firewallP,
     await ingressP,
     await gwbridgeP,
     await netnsP,
     await hostAddrP,
   ];
   const [state, control] = info.trim().split(/\s+/);
+  const backend = parseFirewallBackend(firewall);
   if (state !== 'active')
     throw new DiscoveryError(
       node.name,
@@ -128,13 +135,14 @@ async function gatherNode(
   log?.(
     node.name,
     'discover',
-    `docker ${version.trim()}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
+    `docker ${version.trim()}${backend ? ` (firewall backend ${backend})` : ''}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
   );
   return {
     name: node.name,
     ip: node.ip,
     tools,
     engineVersion: version.trim(),
+    ...(backend ? { firewallBackend: backend } : {}),
     controlAvailable: control === 'true',
     ingress: parseNetworkInspect(ingress.stdout),
     gwbridge: parseNetworkInspect(gwbridge.stdout),
@@ -331,6 +339,7 @@ async function discoverNode(
       ip: f.ip,
       nic: nic.ifname,
       engineVersion: f.engineVersion,
+      ...(f.firewallBackend ? { firewallBackend: f.firewallBackend } : {}),
       swarmRole: row ? (row.managerStatus ? 'manager' : 'worker') : f.controlAvailable ? 'manager' : 'worker',
       leader: row?.managerStatus === 'Leader',
       sboxIngressIp: sboxEp.ip,

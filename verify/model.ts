@@ -41,6 +41,8 @@ export interface NodeInfo {
   /** Name of the NIC carrying `ip` (found by address, expected `enp0s5`). */
   readonly nic: string;
   readonly engineVersion: string;
+  /** dockerd's firewall backend as `docker info` reports it (API 1.49+); absent: an engine with iptables only. */
+  readonly firewallBackend?: string;
   readonly swarmRole: 'manager' | 'worker';
   readonly leader: boolean;
   /** ingress-sbox endpoint on the ingress network (10.0.0.2 in the seed on the first node). */

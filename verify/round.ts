@@ -9,6 +9,7 @@ import { CaptureSession } from './capture';
 import { planCaptures } from './capture-plan';
 import { discover } from './discover';
 import { snapshotAll } from './discover-snapshot';
+import { refuseUnmodelledBackend } from './firewall-backend';
 import type { NodeSnapshot, RequestRecord, RoundData } from './model';
 import { selectPaths } from './paths';
 import type { PathSpec } from './paths/types';
@@ -93,6 +94,8 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     'discover',
     `ingress ${topology.ingress.subnet} vni ${topology.ingress.vni} port ${topology.ingress.dataPathPort}; ${topology.service.name} vip ${topology.service.vip} :${topology.service.publishedPort} -> ${topology.service.targetPort}, ${topology.service.tasks.length} task(s)`,
   );
+  // Before any capture: a backend whose rules the engine does not read is "could not judge", not a wrong hop.
+  await step('firewall', () => refuseUnmodelledBackend(pool, topology, log));
   const entry = topology.nodes.find((n) => n.name === (props.entryNode ?? topology.nodes[0].name));
   if (!entry)
     throw new RoundStepError(

@@ -150,3 +150,94 @@ test('the docker probe reads versions, docker info and the swarm state; the SDK 
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('the docker probe asks for the firewall backend only when told (older CLIs have no such field)', () => {
+  // A docker CLI answering as 29.8.0 does with `firewall-backend: nftables` (docker info's FirewallBackend.Driver).
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
+  try {
+    fs.writeFileSync(
+      path.join(tmp, 'docker'),
+      [
+        '#!/bin/sh',
+        'case "$1 $3" in',
+        `version*) echo '{"Client":{"Version":"29.8.0"},"Server":{"Version":"29.8.0"}}' ;;`,
+        `*FirewallBackend*) echo nftables ;;`,
+        `info*) printf '%s\\n' '29.8.0' '{"LocalNodeState":"inactive"}' ;;`,
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const run = (firewall: string): Record<string, unknown> => {
+      const r = probe('docker', {
+        PROBE_PYTHON: '/nonexistent/python3',
+        PROBE_FIREWALL: firewall,
+        PATH: `${tmp}:/usr/bin:/bin`,
+      });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout.trim());
+    };
+    expect(b64(run('1').firewall as string)).toBe('nftables');
+    expect(b64(run('0').firewall as string)).toBe('');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+describe('a swarm dockerd refuses is one line naming the node, the step and dockerd message', () => {
+  // What the Docker SDK (docker_swarm) and the CLI (`docker swarm init` with a data path port) print.
+  const SDK =
+    'Can not create a new Swarm Cluster: 500 Server Error for http+docker://localhost/v1.41/swarm/init: Internal Server Error ("--firewall-backend=nftables is incompatible with swarm mode")';
+  const refused = (result: Record<string, string>, step = 'swarm init'): string => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-refused-'));
+    try {
+      const play = path.join(tmp, 'play.yml');
+      fs.writeFileSync(
+        play,
+        JSON.stringify([
+          {
+            hosts: 'localhost',
+            connection: 'local',
+            gather_facts: false,
+            tasks: [
+              {
+                'ansible.builtin.include_tasks': path.join(ROLES, 'swarm', 'tasks', 'refused.yml'),
+                vars: { swarm_refused_step: step, ansible_failed_result: result },
+              },
+            ],
+          },
+        ]),
+      );
+      const r = ansible(['ansible-playbook', '-i', 'localhost,', play], {
+        ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
+        ANSIBLE_STDOUT_CALLBACK: 'json',
+        ANSIBLE_CALLBACKS_ENABLED: '',
+      });
+      expect(r.status).toBe(2);
+      const tasks = JSON.parse(r.stdout).plays[0].tasks;
+      return tasks[tasks.length - 1].hosts.localhost.msg;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+
+  test('the nftables refusal (SDK) names the fix', () => {
+    expect(refused({ msg: SDK })).toBe(
+      'localhost: swarm init refused by dockerd: --firewall-backend=nftables is incompatible with swarm mode; dockerFirewallBackend nftables needs features.swarm-nftables (Docker 29.6.0 or later, written to /etc/docker/daemon.json by the docker role): check that file and docker info, or use dockerFirewallBackend iptables',
+    );
+  });
+
+  test('the CLI form and another reason keep dockerd words, without the nftables fix', () => {
+    expect(
+      refused(
+        {
+          msg: 'non-zero return code',
+          stderr: 'Error response from daemon: --live-restore daemon configuration is incompatible with swarm mode',
+        },
+        'swarm join',
+      ),
+    ).toBe(
+      'localhost: swarm join refused by dockerd: --live-restore daemon configuration is incompatible with swarm mode',
+    );
+  });
+});

@@ -27,6 +27,25 @@ describe('e2e runner', () => {
     expect(resolveLab({ env: {}, context: e2eLabFile('debian13-docker26') }).dockerVersion).toBe('26.1.5');
   });
 
+  test('SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND sets the lab file dockerFirewallBackend (absent: Docker default)', () => {
+    const saved = process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND;
+    try {
+      delete process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND;
+      expect(e2eLabFile('debian12-docker29')).not.toHaveProperty('dockerFirewallBackend');
+      process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND = 'nftables';
+      const file = e2eLabFile('debian12-docker29');
+      expect(file.dockerFirewallBackend).toBe('nftables');
+      expect(resolveLab({ env: {}, context: file }).dockerFirewallBackend).toBe('nftables');
+      // On a flavour whose engine cannot, the schema refuses the e2e lab in one line before anything runs.
+      expect(() => resolveLab({ env: {}, context: e2eLabFile('debian12-docker25') })).toThrow(
+        /^lab config: dockerFirewallBackend: nftables needs Docker 29\.6\.0 or later for a Swarm \(features\.swarm-nftables\), dockerVersion is 25\.0\.5;/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND;
+      else process.env.SWARM_LAB_E2E_DOCKER_FIREWALL_BACKEND = saved;
+    }
+  });
+
   test('arguments: unknown flavour and option are refused with the allowed values', () => {
     expect(parseArgs(['--flavour', 'debian13-docker26', '--keep-on-failure']).keepOnFailure).toBe(true);
     expect(() => parseArgs(['--flavour', 'centos7.9'])).toThrow(

@@ -39,7 +39,7 @@ const cases: Array<[string, unknown, string]> = [
   [
     'unknown key, nothing close',
     { foo: 1 },
-    'foo: unknown key; known: name, libvirtUri, domainType, network, nodes, vcpu, memoryMiB, diskGiB, image, dockerVersion, dataPathPort, firewall, service, paths, pool, labDir',
+    'foo: unknown key; known: name, libvirtUri, domainType, network, nodes, vcpu, memoryMiB, diskGiB, image, dockerVersion, dockerFirewallBackend, dataPathPort, firewall, service, paths, pool, labDir',
   ],
   // types and ranges
   [
@@ -169,6 +169,27 @@ const cases: Array<[string, unknown, string]> = [
     { image: 'debian12-docker20', dockerVersion: '24.0.7' },
     "dockerVersion: 24.0.7 is not available on image debian12-docker20: no offline image carries Docker 24.0.7; flavours exist for 20.10.5, 20.10.24, 25.0.5, 26.1.5, 27.5.1, 28.5.2, 29.8.0. Add one: e2e/engine/pin.sh 24.0.7 (source build) and e2e/images/flavours/<name>.conf with SUITE, DOCKER_VERSION=24.0.7, ENGINE=24.0.7; or use image centos7.9 (docker-ce from Docker's repo)",
   ],
+  // Docker's own firewall backend (not firewalld's `firewall`)
+  [
+    'unknown Docker firewall backend',
+    { dockerFirewallBackend: 'ipfw' },
+    'dockerFirewallBackend: "ipfw" is not allowed; use iptables or nftables',
+  ],
+  [
+    'nftables on the CentOS image (el7 docker-ce stops at 26.1.4)',
+    { dockerFirewallBackend: 'nftables' },
+    'dockerFirewallBackend: nftables needs Docker 29.6.0 or later for a Swarm (features.swarm-nftables), dockerVersion is 24.0.7; use dockerFirewallBackend iptables, or image debian12-docker29 (Docker 29.8.0)',
+  ],
+  [
+    'nftables on an offline image with an older engine',
+    { image: 'debiansid-docker28', dockerFirewallBackend: 'nftables' },
+    'dockerFirewallBackend: nftables needs Docker 29.6.0 or later for a Swarm (features.swarm-nftables), dockerVersion is 28.5.2; use dockerFirewallBackend iptables, or image debian12-docker29 (Docker 29.8.0)',
+  ],
+  [
+    'a version the image lacks is named before the backend',
+    { image: 'debian12-docker20', dockerVersion: '29.8.0', dockerFirewallBackend: 'nftables' },
+    'dockerVersion: 29.8.0 is not available on image debian12-docker20: the offline image carries Docker 20.10.24 only; use image debian12-docker29 (or "debian")',
+  ],
   [
     'malformed version',
     { dockerVersion: '24.0' },
@@ -213,6 +234,17 @@ describe('lab file rules: exact one-line messages, exit 3', () => {
     for (const v of ['18.09.0', '20.10.24', '23.0.6', '24.0.9', '25.0.5', '26.1.4'])
       expect(resolveLab({ context: { dockerVersion: v }, env: {} }).dockerVersion).toBe(v);
     expect(resolveLab({ context: { image: 'debiansid-docker28' }, env: {} }).dockerVersion).toBe('28.5.2');
+  });
+
+  test('nftables is accepted where the engine lets it form a Swarm, also through the env and image "debian"', () => {
+    const onImage = resolveLab({ context: { image: 'debian12-docker29', dockerFirewallBackend: 'nftables' }, env: {} });
+    expect([onImage.dockerVersion, onImage.dockerFirewallBackend]).toEqual(['29.8.0', 'nftables']);
+    const byVersion = resolveLab({
+      context: { image: 'debian', dockerVersion: '29.8.0' },
+      env: { SWARM_LAB_DOCKER_FIREWALL_BACKEND: 'nftables' },
+    });
+    expect([byVersion.image, byVersion.dockerFirewallBackend]).toEqual(['debian12-docker29', 'nftables']);
+    expect(DEFAULT_LAB.dockerFirewallBackend).toBe('iptables');
   });
 
   test('suggestions stay close', () => {

@@ -195,3 +195,23 @@ export function matchNodeName(hostname: string, names: readonly string[]): strin
   const short = hostname.split('.')[0];
   return names.find((n) => n === short);
 }
+
+/**
+ * dockerd's firewall backend from `docker info --format '{{json .FirewallBackend}}'` (API 1.49+):
+ * the driver as docker reports it (`iptables`, `nftables`, `iptables+firewalld`). Undefined where the
+ * CLI has no such field (it exits non-zero), the daemon reports none (`null`), or the JSON is not it.
+ */
+export function parseFirewallBackend(r: { readonly code: number; readonly stdout: string }): string | undefined {
+  if (r.code !== 0) return undefined;
+  try {
+    const v = JSON.parse(r.stdout) as { Driver?: unknown } | null;
+    return typeof v?.Driver === 'string' && v.Driver ? v.Driver : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Does a reported backend program Docker's rules with nftables (`nftables`, `nftables+firewalld`)? */
+export function isNftablesBackend(driver: string | undefined): boolean {
+  return driver?.split('+')[0] === 'nftables';
+}
