@@ -21,19 +21,56 @@ import { checkLibvirtSocket, checkRemoteLibvirt } from '../stacks/preflight';
 const COMMANDS: readonly LabCommand[] = ['lab', 'destroy', 'provision', 'synth'];
 
 /** Domains of the lab that libvirt has but state does not: left by a deploy killed mid-way. */
-function removeOrphanDomains(lab: Lab, stateFile: string, say: (l: string) => void): void {
-  const inState = new Set(domainsIn(stateResources(stateFile)));
+/**
+ * The lab's libvirt objects an interrupted deploy created but no state records (a state cut short
+ * with no backup records none): domains, the lab network, the lab's volumes in its pool. Left in
+ * place they make the next apply fail ("network ... already exists") and the destroy leave them.
+ */
+function removeOrphans(lab: Lab, stateFile: string, say: (l: string) => void): void {
+  const resources = stateResources(stateFile);
+  const named = (type: string) =>
+    new Set(
+      resources
+        .filter((r) => r.type === type)
+        .flatMap((r) => (r.instances ?? []).map((i) => String(i.attributes?.name ?? ''))),
+    );
+  const virsh = (...a: string[]) =>
+    spawnSync('virsh', ['-q', '-c', lab.libvirtUri, ...a], { encoding: 'utf8', timeout: 30_000 });
+  // Stop, then remove, in one virsh session (the stop fails harmlessly on a stopped object; the
+  // exit status is the removal's).
+  const stopAndRemove = (stop: string, remove: string, name: string) => virsh(`${stop} ${name}; ${remove} ${name}`);
+  const must = (what: string, r: ReturnType<typeof virsh>, fix: string) => {
+    if (r.status !== 0)
+      throw new SwarmLabError(EXIT.env, `virsh ${what} failed: ${(r.stderr || r.stdout).trim()}`, { fix });
+  };
+  const inState = new Set(domainsIn(resources));
   const s = labStatus(lab);
   for (const d of s.domains.filter((x) => !inState.has(x) && lab.nodes.some((n) => domainName(lab, n) === x))) {
     say(`removing domain ${d}: created by an interrupted deploy, not in state`);
-    const virsh = (...a: string[]) =>
-      spawnSync('virsh', ['-q', '-c', lab.libvirtUri, ...a], { encoding: 'utf8', timeout: 30_000 });
-    virsh('destroy', d);
-    const r = virsh('undefine', d);
-    if (r.status !== 0)
-      throw new SwarmLabError(EXIT.env, `virsh undefine ${d} failed: ${(r.stderr || r.stdout).trim()}`, {
-        fix: `virsh -c ${lab.libvirtUri} undefine ${d}`,
-      });
+    must(`undefine ${d}`, stopAndRemove('destroy', 'undefine', d), `virsh -c ${lab.libvirtUri} undefine ${d}`);
+  }
+  const net = lab.network.name;
+  if (!named('libvirt_network').has(net) && virsh('net-info', net).status === 0) {
+    say(`removing network ${net}: created by an interrupted deploy, not in state`);
+    must(
+      `net-undefine ${net}`,
+      stopAndRemove('net-destroy', 'net-undefine', net),
+      `virsh -c ${lab.libvirtUri} net-undefine ${net}`,
+    );
+  }
+  const vols = virsh('vol-list', '--pool', lab.pool);
+  if (vols.status !== 0) return; // no pool yet: nothing of it to remove
+  const volumes = named('libvirt_volume');
+  for (const v of vols.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((v) => v && v.startsWith(`${lab.name}-`) && !volumes.has(v))) {
+    say(`removing volume ${v} (pool ${lab.pool}): created by an interrupted deploy, not in state`);
+    must(
+      `vol-delete ${v}`,
+      virsh('vol-delete', '--pool', lab.pool, v),
+      `virsh -c ${lab.libvirtUri} vol-delete --pool ${lab.pool} ${v}`,
+    );
   }
 }
 
@@ -87,13 +124,15 @@ async function main(argv: readonly string[]): Promise<number> {
       recoverInterrupted(dir, say);
     }
     const now = requireState(command, lab);
+    // A destroy after an interruption too: what the state does not record would be left behind.
+    if (command === 'destroy' && lock.interrupted) removeOrphans(lab, now.stateFile, say);
     if (now.nothing) {
       say(`lab ${lab.name} is ${now.state} (${now.detail}); nothing to destroy`);
       return EXIT.ok;
     }
     say(`lab ${lab.name} is ${now.state} (${now.detail})`);
     if (command === 'lab') {
-      removeOrphanDomains(lab, now.stateFile, say);
+      removeOrphans(lab, now.stateFile, say);
       register(lab);
     }
     const code = await new Promise<number>((resolve, reject) => {

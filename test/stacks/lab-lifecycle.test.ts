@@ -342,6 +342,46 @@ describe('commands through their scripts', () => {
     expect(fs.existsSync(path.join(d, 'lock'))).toBe(false);
   });
 
+  test('a destroy after a deploy killed with no usable state removes its network and volumes (libvirt test driver)', () => {
+    // e2e/lifecycle.sh interrupt, second real run: the state was cut short with no backup; the
+    // next deploy failed on "network ... already exists" and destroy left the network behind.
+    const d = path.join(tmp, 'lab');
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'id_ed25519'), 'k', { mode: 0o600 });
+    fs.writeFileSync(path.join(d, 'terraform.tfstate'), '');
+    const dead = spawnSync('true');
+    fs.writeFileSync(
+      path.join(d, 'lock'),
+      JSON.stringify({ pid: dead.pid, start: '', command: 'npm run lab', since: '2026-12-01T20:05:14Z' }),
+    );
+    // libvirt's own test driver, started from this node file in every virsh call: what the
+    // interrupted deploy had created (and one volume of another lab, which must stay).
+    const node = path.join(tmp, 'node.xml');
+    fs.writeFileSync(
+      node,
+      `<node>
+  <network><name>swarm-lab</name><bridge name="swlt0"/><ip address="10.99.0.1" netmask="255.255.255.0"/></network>
+  <pool type="dir"><name>default</name><target><path>/pool</path></target>
+    <volume><name>swarm-lab-centos7-10.qcow2</name><capacity>1</capacity><target><path>/pool/a</path></target></volume>
+    <volume><name>other-lab-node.qcow2</name><capacity>1</capacity><target><path>/pool/b</path></target></volume>
+  </pool>
+</node>`,
+    );
+    const r = run(
+      [process.execPath, '-r', 'ts-node/register/transpile-only', 'scripts/lab-run.ts', 'destroy', '--', 'true'],
+      { SWARM_LAB_DIR: d, SWARM_LAB_LIBVIRT_URI: `test://${node}` },
+    );
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'swarm-lab destroy: removing network swarm-lab: created by an interrupted deploy, not in state',
+        'swarm-lab destroy: removing volume swarm-lab-centos7-10.qcow2 (pool default): created by an interrupted deploy, not in state',
+      ]),
+    );
+    expect(r.stderr).not.toContain('other-lab-node');
+    expect(r.status).toBe(0);
+  });
+
   test('verify of a lab that was never deployed: not deployed at once, exit 4, no report dir', () => {
     const d = path.join(tmp, 'lab');
     fs.mkdirSync(d);
