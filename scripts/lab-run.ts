@@ -32,7 +32,9 @@ function removeOrphans(lab: Lab, stateFile: string, say: (l: string) => void): v
     new Set(
       resources
         .filter((r) => r.type === type)
-        .flatMap((r) => (r.instances ?? []).map((i) => String(i.attributes?.name ?? ''))),
+        .flatMap((r) =>
+          (r.instances ?? []).map((i) => (typeof i.attributes?.name === 'string' ? i.attributes.name : '')),
+        ),
     );
   const virsh = (...a: string[]) =>
     spawnSync('virsh', ['-q', '-c', lab.libvirtUri, ...a], { encoding: 'utf8', timeout: 30_000 });
