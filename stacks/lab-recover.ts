@@ -42,7 +42,7 @@ export function recoverInterrupted(dir: string, say: (line: string) => void, now
     );
   } else
     tell(
-      `${state} was cut short by the interruption (moved to ${path.basename(aside)}) and has no readable backup; the lab's domains not in state are removed as orphans`,
+      `${state} was cut short by the interruption (moved to ${path.basename(aside)}) and has no readable backup; the lab's domains, network and volumes not in state are removed as orphans`,
     );
   return lines;
 }
