@@ -72,3 +72,19 @@ test('no service published yet: no DNAT for 9090, and the words say so', () => {
   );
   expect(() => parseNftJson('{}')).toThrow(ParseError);
 });
+
+test('with my-nginx published (second real lab, nft2): the host DNAT for 9090 into ingress_sbox, typed and in words', () => {
+  const withService = fs.readFileSync(path.join(FX, 'd12k29-node-10-service-nft.json'), 'utf8');
+  const [dnat, ...more] = dnatsForPort(parseNftJson(withService), 'tcp', 9090);
+  expect(more).toEqual([]);
+  expect(dnat).toMatchObject({
+    table: 'docker-bridges',
+    chain: 'nat-prerouting-and-output',
+    comment: 'DNAT',
+    nat: { kind: 'dnat', addr: '172.18.0.2', port: 9090 },
+  });
+  // The very words verify printed on that lab.
+  expect(hostDnatWords('node-10', withService, 9090)).toBe(
+    'node-10: ip docker-bridges nat-prerouting-and-output: iifname != docker_gwbridge, tcp dport == 9090 dnat to 172.18.0.2:9090',
+  );
+});
