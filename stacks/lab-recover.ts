@@ -7,11 +7,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { stateResources } from './lab-state';
 
+/** The state's resource count, or undefined when the file is missing or not a state (one tfstate reader: lab-state). */
 function readable(file: string): { resources: number } | undefined {
+  if (!fs.existsSync(file)) return undefined;
   try {
-    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { resources?: unknown[] };
-    return { resources: (s.resources ?? []).length };
+    return { resources: stateResources(file).length };
   } catch {
     return undefined;
   }
