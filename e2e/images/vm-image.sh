@@ -153,9 +153,23 @@ do_configure() {
     in_root systemctl mask "$u" >/dev/null 2>&1 || true
   done
   rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/tmp/* "$R"/var/log/*.log
-  # The rendered networkd file must match the IPv6AcceptRA drop-in's name.
-  grep -rqs "10-cloud-init-" "$R"/usr/lib/python3/dist-packages/cloudinit/net/networkd.py ||
+  local ci="$R/usr/lib/python3/dist-packages/cloudinit/net"
+  if [[ ! -f $ci/networkd.py ]]; then
+    # cloud-init before 21.x (bullseye's 20.4) has no networkd renderer and refuses an unknown one:
+    # such a node booted without any address. Render for ifupdown instead (its `eni` renderer;
+    # ifupdown comes with that cloud-init), sourcing the directory cloud-init writes into.
+    [[ -f $ci/eni.py && -x $R/sbin/ifup ]] ||
+      die "$SUITE's cloud-init has neither the networkd renderer nor eni with ifupdown; add ifupdown to EXTRA_PACKAGES in $CONF"
+    printf '%s\n' '# swarm-lab: this cloud-init has no networkd renderer (see e2e/images/vm-image.sh)' \
+      'system_info:' '  network:' '    renderers: [eni]' >"$R/etc/cloud/cloud.cfg.d/91-swarm-lab-eni.cfg"
+    grep -qs 'interfaces.d' "$R/etc/network/interfaces" ||
+      printf '%s\n' 'auto lo' 'iface lo inet loopback' 'source /etc/network/interfaces.d/*' >"$R/etc/network/interfaces"
+    # shellcheck disable=SC2016 # dpkg-query's own ${field} format, not shell
+    log "cloud-init $(in_root dpkg-query -W -f '${Version}' cloud-init) has no networkd renderer: network rendered for ifupdown (eni)"
+  elif ! grep -qs "10-cloud-init-" "$ci/networkd.py"; then
+    # The rendered networkd file must match the IPv6AcceptRA drop-in's name.
     log "WARNING: cloud-init's networkd renderer does not name files 10-cloud-init-<if>.network; the IPv6AcceptRA=no drop-in will not apply"
+  fi
 }
 
 do_record() {
