@@ -80,7 +80,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       log(n, 'connect', `ssh ready as ${pool.user} (${Date.now() - t0} ms)`);
     }),
   );
-  let { topology } = await step('discover', () =>
+  const discovery = await step('discover', () =>
     discover(pool, {
       nodes: props.nodes,
       clientIp: props.clientIp,
@@ -89,6 +89,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
     }),
   );
+  let { topology } = discovery;
   log(
     '*',
     'discover',
@@ -122,7 +123,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   // A lab without what the client paths need (no client task, no user overlay) must not cost the
   // ingress verdict: those paths get no requests and the engine reports them as not judged.
   const preparing = clientProps
-    ? prepareClient(pool, topology, clientProps).catch((e: Error) => {
+    ? prepareClient(pool, discovery, clientProps).catch((e: Error) => {
         if (props.signal?.aborted) throw e;
         log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
         return undefined;
