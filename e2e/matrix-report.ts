@@ -23,6 +23,9 @@ import {
   worstHop,
 } from '../verify/report/common';
 import { renderJunitXml, type JunitCase } from '../verify/report/junit';
+import type { Comparison, FlavourRecord } from './matrix-history';
+import { regressionLine } from './matrix-history';
+import { runFigures, type MatrixRun } from './matrix-jobs';
 
 /** One flavour's e2e run, as the e2e runner writes it to `<dir>/<flavour>/result.json`. */
 export interface FlavourResult {
@@ -70,6 +73,8 @@ export interface FlavourRow {
 
 /** One hop of the path; `cells[i]` belongs to flavour i: its worst status, `absent` when the hop is not on its path, `no verdict` when verify did not run. */
 export interface HopRow {
+  /** Path id (`ingress`, `service-vip`, ...): hop ids repeat across paths. */
+  readonly path: string;
   readonly id: string;
   readonly step: string;
   readonly cells: ReadonlyArray<HopStatus | 'absent' | 'no verdict'>;
@@ -108,6 +113,19 @@ export interface MatrixSummary {
   readonly extraRows: ReadonlyArray<{ readonly name: string; readonly cells: readonly string[] }>;
   readonly broken: readonly BrokenItem[];
   readonly differences: FactTable;
+  /** Per flavour, what the next run compares against (matrix-history.ts). */
+  readonly record?: readonly FlavourRecord[];
+  /** Against the previous run: regressions come first in every view and fail the matrix. */
+  readonly comparison?: Comparison;
+  /** Wall time of the matrix and of its single runs. */
+  readonly run?: MatrixRun;
+}
+
+/** What the CLI adds around the results: the record, the comparison and the run's wall times. */
+export interface SummaryExtras {
+  readonly record?: readonly FlavourRecord[];
+  readonly comparison?: Comparison;
+  readonly run?: MatrixRun;
 }
 
 /** Phase columns in run order; `lab-up` is the part of deploy from domain start to the last dockerd ready. */
@@ -116,7 +134,7 @@ export const PHASES = ['images', 'host', 'deploy', 'verify', 'destroy', 'lab-up'
 const NONE = '—';
 const isBad = (s: string): boolean => s === 'missing' || s === 'wrong';
 
-export function summarize(results: readonly FlavourResult[]): MatrixSummary {
+export function summarize(results: readonly FlavourResult[], extras: SummaryExtras = {}): MatrixSummary {
   const flavours = results.map(flavourRow);
   const extra = [...new Set(results.flatMap((r) => Object.keys(r.timings)))].filter(
     (k) => !(PHASES as readonly string[]).includes(k),
@@ -149,14 +167,42 @@ export function summarize(results: readonly FlavourResult[]): MatrixSummary {
     })),
   ];
   return {
-    ok: results.length > 0 && flavours.every((f) => f.status === 'PASS'),
+    ok: results.length > 0 && flavours.every((f) => f.status === 'PASS') && !extras.comparison?.regressions.length,
     flavours,
     phases: [...PHASES, ...extra],
     hops,
     extraRows,
     broken: results.flatMap(brokenItems),
     differences: pathDifferences(results),
+    ...(extras.record ? { record: extras.record } : {}),
+    ...(extras.comparison ? { comparison: extras.comparison } : {}),
+    ...(extras.run ? { run: extras.run } : {}),
   };
+}
+
+/** The head lines every view starts with: the matrix's wall time, then what changed since the previous run. */
+export function headLines(s: MatrixSummary): string[] {
+  const out: string[] = [];
+  if (s.run) {
+    const { sumS, ratio } = runFigures(s.run);
+    out.push(
+      `wall ${formatSeconds(s.run.wallS)} for ${s.run.runs.length} run(s); the single runs sum to ${formatSeconds(sumS)} (wall/sum ${ratio.toFixed(2)}); ${s.run.jobsReason}`,
+    );
+  }
+  const c = s.comparison;
+  if (c) {
+    if (!c.previous) out.push(`regressions: not compared (${c.note ?? 'no previous run'})`);
+    else if (c.note) out.push(`regressions: not compared with ${c.previous} (${c.note})`);
+    else if (!c.regressions.length)
+      out.push(
+        `regressions: none since ${c.previous}${c.previousAt ? ` (${c.previousAt})` : ''}, ${c.compared.length} flavour(s) compared`,
+      );
+    else {
+      out.push(`REGRESSIONS: ${c.regressions.length} since ${c.previous}${c.previousAt ? ` (${c.previousAt})` : ''}:`);
+      for (const r of c.regressions) out.push(`  ✗ ${regressionLine(r)}`);
+    }
+  }
+  return out;
 }
 
 function flavourRow(r: FlavourResult): FlavourRow {
@@ -190,30 +236,46 @@ function flavourRow(r: FlavourResult): FlavourRow {
   };
 }
 
-/** Hop ids of all flavours in path order (the remote path holds every hop of the local one). */
+/** Hop ids of all flavours, per path, in path order (a path's remote variant holds every hop of its local one). */
 function hopRows(results: readonly FlavourResult[]): HopRow[] {
-  const order: string[] = [];
+  const paths: string[] = [];
+  const order = new Map<string, string[]>();
   const step = new Map<string, string>();
   for (const r of results) {
     for (const q of r.verdict?.requests ?? []) {
+      if (!order.has(q.path)) {
+        paths.push(q.path);
+        order.set(q.path, []);
+      }
+      const ids = order.get(q.path)!;
       let at = -1;
       for (const h of q.hops) {
-        step.set(h.id, h.step);
-        const i = order.indexOf(h.id);
+        step.set(`${q.path} ${h.id}`, h.step);
+        const i = ids.indexOf(h.id);
         if (i >= 0) {
           at = i;
           continue;
         }
-        order.splice(at + 1, 0, h.id);
+        ids.splice(at + 1, 0, h.id);
         at += 1;
       }
     }
   }
-  return order.map((id) => ({
-    id,
-    step: step.get(id) ?? '',
-    cells: results.map((r) => (r.verdict ? (worstHop(r.verdict.requests, id)?.status ?? 'absent') : 'no verdict')),
-  }));
+  return paths.flatMap((p) =>
+    order.get(p)!.map((id) => ({
+      path: p,
+      id,
+      step: step.get(`${p} ${id}`) ?? '',
+      cells: results.map((r) =>
+        r.verdict
+          ? (worstHop(
+              r.verdict.requests.filter((q) => q.path === p),
+              id,
+            )?.status ?? 'absent')
+          : 'no verdict',
+      ),
+    })),
+  );
 }
 
 function brokenItems(r: FlavourResult): BrokenItem[] {
@@ -481,19 +543,21 @@ export function textTable(head: readonly string[], rows: readonly (readonly stri
 export function renderMatrixTerminal(s: MatrixSummary): string {
   const out: string[] = [];
   const bad = s.flavours.filter((f) => f.status !== 'PASS').map((f) => f.flavour);
+  const regressed = s.comparison?.regressions.length ?? 0;
   out.push(
-    `swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'} — ${s.flavours.length - bad.length}/${s.flavours.length} flavour(s) pass${bad.length ? `; not passing: ${bad.join(', ')}` : ''}`,
+    `swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'} — ${s.flavours.length - bad.length}/${s.flavours.length} flavour(s) pass${bad.length ? `; not passing: ${bad.join(', ')}` : ''}${regressed ? `; ${regressed} regression(s)` : ''}`,
   );
+  out.push(...headLines(s));
   out.push('');
   const ft = flavourTable(s);
   out.push(textTable(ft.head, ft.rows));
   out.push('', 'verdict per hop (worst over the requests; - not on this path, — no verdict):', '');
   out.push(
     textTable(
-      ['step', 'hop', ...s.flavours.map((f) => f.flavour)],
+      ['path', 'step', 'hop', ...s.flavours.map((f) => f.flavour)],
       [
-        ...s.hops.map((h) => [h.step, h.id, ...h.cells.map(cellText)]),
-        ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
+        ...s.hops.map((h) => [h.path, h.step, h.id, ...h.cells.map(cellText)]),
+        ...s.extraRows.map((r) => ['', '', r.name, ...r.cells]),
       ],
     ),
   );
@@ -535,6 +599,8 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
     ...rows.map((r) => `| ${r.map(md).join(' | ')} |`),
   ];
   const out = [`# swarm-lab e2e matrix: ${s.ok ? 'PASS' : 'FAIL'}`, ''];
+  const head = headLines(s);
+  if (head.length) out.push(...head.map((l) => (l.startsWith('  ') ? `- ${md(l.trim())}` : md(l) + '\n')), '');
   const ft = flavourTable(s);
   out.push(...table(ft.head, ft.rows));
   const notes = s.flavours.filter((f) => f.summary || f.error);
@@ -552,10 +618,10 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
   );
   out.push(
     ...table(
-      ['step', 'hop', ...s.flavours.map((f) => f.flavour)],
+      ['path', 'step', 'hop', ...s.flavours.map((f) => f.flavour)],
       [
-        ...s.hops.map((h) => [h.step, `\`${h.id}\``, ...h.cells.map(cellText)]),
-        ...s.extraRows.map((r) => ['', r.name, ...r.cells]),
+        ...s.hops.map((h) => [h.path, h.step, `\`${h.id}\``, ...h.cells.map(cellText)]),
+        ...s.extraRows.map((r) => ['', '', r.name, ...r.cells]),
       ],
     ),
   );
@@ -593,8 +659,19 @@ export function renderMatrixMarkdown(s: MatrixSummary): string {
 type Case = JunitCase;
 
 /** One testsuite per flavour: its e2e phases, its hops per request class, its state checks, round robin. */
-export function renderMatrixJunit(results: readonly FlavourResult[]): string {
+export function renderMatrixJunit(results: readonly FlavourResult[], comparison?: Comparison): string {
   const suites = results.map((r) => ({ name: r.flavour, cases: flavourCases(r), time: totalSeconds(r.timings) }));
+  // The comparison first, as the text views list it: one failing case per regression.
+  if (comparison?.previous && !comparison.note) {
+    const cases: Case[] = comparison.regressions.length
+      ? comparison.regressions.map((r) => ({
+          name: `${r.flavour} ${r.kind} ${r.what}`,
+          classname: 'swarm-lab.e2e.regressions',
+          failure: { type: 'regression', text: regressionLine(r) },
+        }))
+      : [{ name: `no regression since ${comparison.previous}`, classname: 'swarm-lab.e2e.regressions' }];
+    suites.unshift({ name: 'regressions', cases, time: 0 });
+  }
   return renderJunitXml('swarm-lab e2e matrix', suites);
 }
 
@@ -693,13 +770,17 @@ export interface MatrixReports {
   readonly json: string;
 }
 
-export function renderMatrix(results: readonly FlavourResult[], p: MatrixJsonProps = {}): MatrixReports {
-  const summary = summarize(results);
+export function renderMatrix(
+  results: readonly FlavourResult[],
+  p: MatrixJsonProps = {},
+  extras: SummaryExtras = {},
+): MatrixReports {
+  const summary = summarize(results, extras);
   return {
     summary,
     text: renderMatrixTerminal(summary),
     markdown: renderMatrixMarkdown(summary),
-    junit: renderMatrixJunit(results),
+    junit: renderMatrixJunit(results, extras.comparison),
     json: renderMatrixJson(summary, p),
   };
 }

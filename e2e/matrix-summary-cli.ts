@@ -12,6 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FlavourResult } from './matrix-report';
 import { renderMatrix } from './matrix-report';
+import { previousRecord, recordOf, regressions, type Comparison } from './matrix-history';
+import { MATRIX_RUN_FILE, readMatrixRun } from './matrix-jobs';
 import { helpText, parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, SwarmLabError } from '../lib/exit';
 
@@ -25,6 +27,11 @@ export const SUMMARY_CLI = {
       value: 'a,b,c',
       help: 'flavours expected, in table order (default: every <dir>/*/result.json, by name); a missing one is an ERROR row',
     },
+    previous: {
+      type: 'string',
+      value: 'file|none',
+      help: "summary.json of the run to compare with (default: the newest one in <dir>'s sibling directories written before this run; none: do not compare)",
+    },
     quiet: { type: 'boolean', help: 'do not print the table to stdout' },
   },
 } as const satisfies CliSpec<Record<string, CliOption>>;
@@ -37,6 +44,8 @@ export interface SummaryOptions {
   readonly flavours?: readonly string[];
   /** ISO time written into summary.json; default now. */
   readonly generatedAt?: string;
+  /** summary.json to compare with; `none` compares nothing; default: see `findPrevious`. */
+  readonly previous?: string;
 }
 
 export class UsageError extends Error {
@@ -125,10 +134,64 @@ export function collectResults(o: SummaryOptions): FlavourResult[] {
   return names.map((f) => readFlavourResult(o.dir, f));
 }
 
-/** Writes summary.{txt,md,xml,json} into the directory; returns format -> path and whether all passed. */
+/**
+ * The previous matrix run of a nightly job: the newest `summary.json` among `dir`'s sibling
+ * directories (matrix runs share a parent, e.g. .cache/e2e/) written before `before`.
+ */
+export function findPrevious(dir: string, before: string): string | undefined {
+  const parent = path.dirname(path.resolve(dir));
+  let best: { file: string; at: string } | undefined;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(parent, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const d of entries) {
+    if (!d.isDirectory() || path.join(parent, d.name) === path.resolve(dir)) continue;
+    const file = path.join(parent, d.name, 'summary.json');
+    let at: unknown;
+    try {
+      at = (JSON.parse(fs.readFileSync(file, 'utf8')) as { generatedAt?: unknown }).generatedAt;
+    } catch {
+      continue;
+    }
+    if (typeof at === 'string' && at < before && (!best || at > best.at)) best = { file, at };
+  }
+  return best?.file;
+}
+
+function compare(o: SummaryOptions, record: ReturnType<typeof recordOf>, before: string): Comparison {
+  if (o.previous === 'none') return { note: '--previous none', regressions: [], compared: [] };
+  const file = o.previous ?? findPrevious(o.dir, before);
+  if (!file) return { note: `no earlier summary.json beside ${path.resolve(o.dir)}`, regressions: [], compared: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (o.previous) throw new UsageError(`--previous ${file}: ${(e as Error).message}`);
+    return { previous: file, note: `unreadable: ${(e as Error).message}`, regressions: [], compared: [] };
+  }
+  const prev = previousRecord(json);
+  const previousAt = (json as { generatedAt?: string }).generatedAt;
+  if ('note' in prev)
+    return { previous: file, ...(previousAt ? { previousAt } : {}), note: prev.note, regressions: [], compared: [] };
+  return {
+    previous: file,
+    ...(previousAt ? { previousAt } : {}),
+    regressions: regressions(prev.record, record),
+    compared: record.filter((r) => prev.record.some((p) => p.flavour === r.flavour)).map((r) => r.flavour),
+  };
+}
+
+/** Writes summary.{txt,md,xml,json} into the directory; returns format -> path and whether all passed (and nothing regressed). */
 export function writeSummary(o: SummaryOptions): { files: Record<string, string>; ok: boolean; text: string } {
   const results = collectResults(o);
-  const r = renderMatrix(results, { generatedAt: o.generatedAt ?? new Date().toISOString() });
+  const generatedAt = o.generatedAt ?? new Date().toISOString();
+  const run = readMatrixRun(path.join(o.dir, MATRIX_RUN_FILE));
+  const record = recordOf(results);
+  const comparison = compare(o, record, run?.startedAt ?? generatedAt);
+  const r = renderMatrix(results, { generatedAt }, { record, comparison, ...(run ? { run } : {}) });
   const files = {
     text: path.join(o.dir, 'summary.txt'),
     markdown: path.join(o.dir, 'summary.md'),
@@ -160,7 +223,16 @@ export function parseArgs(argv: readonly string[]): SummaryOptions & { quiet: bo
   if (a.positionals.length > 1) throw usage(`one directory only (got ${a.positionals.join(' and ')})`);
   const dir = a.positionals[0];
   if (!dir && !a.help) throw usage('missing <dir>');
-  return { dir: dir ?? '', ...(flavours ? { flavours } : {}), quiet: a.values.quiet === true, help: a.help };
+  const previous = a.values.previous;
+  if (previous !== undefined && previous !== 'none' && !fs.existsSync(previous))
+    throw usage(`--previous ${previous}: no such file (a summary.json of an earlier matrix run, or none)`);
+  return {
+    dir: dir ?? '',
+    ...(flavours ? { flavours } : {}),
+    ...(previous !== undefined ? { previous } : {}),
+    quiet: a.values.quiet === true,
+    help: a.help,
+  };
 }
 
 export function main(argv: readonly string[]): number {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The nightly regression without CI (systemd timer or cron; the CI version is .github/workflows/nightly.yml):
 # optionally fast-forward the checkout, run the e2e matrix (every Docker flavour: deploy -> second
-# playbook run -> verify -> destroy, then summary.{txt,md,xml,json}), tear down every flavour's lab
+# playbook run -> verify -> destroy, then summary.{txt,md,xml,json} with the regressions since the
+# previous night's run in the same directory), tear down every flavour's lab
 # whatever happened, keep the newest SWARM_LAB_NIGHTLY_KEEP result directories. Exit status: the matrix's.
 #   e2e/nightly/nightly.sh [--pull] [--flavours a,b,c]
 # Env: SWARM_LAB_NIGHTLY_DIR (results, default <repo>/.cache/nightly), SWARM_LAB_NIGHTLY_KEEP (14).
@@ -10,7 +11,9 @@ cd "$(dirname "$0")/../.."
 export CHECKPOINT_DISABLE=1 FORCE_COLOR=0
 
 pull=0
-flavours=debian12-docker20,debian13-docker26,debiansid-docker28
+# Every flavour the image builder knows (e2e/images/flavours/*.conf), every path.
+flavours=$(find e2e/images/flavours -name '*.conf' -printf '%f\n' | sed 's/\.conf$//' | sort | paste -sd,)
+export SWARM_LAB_E2E_PATHS=${SWARM_LAB_E2E_PATHS:-ingress,service-vip,task-to-task,dns,egress}
 while [ $# -gt 0 ]; do
   case $1 in
     --pull) pull=1 ;;

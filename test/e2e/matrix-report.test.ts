@@ -15,6 +15,8 @@ import type { RoundVerdict } from '../../verify/engine';
 import type { NodeSnapshot, RoundData } from '../../verify/model';
 import { FlavourResult, formatSeconds, pathDifferences, renderMatrix, summarize } from '../../e2e/matrix-report';
 import { main as summaryMain } from '../../e2e/matrix-summary-cli';
+import { recordOf, regressionLine, regressions } from '../../e2e/matrix-history';
+import { matrixJobs, MATRIX_RUN_FILE, type MatrixRun } from '../../e2e/matrix-jobs';
 import { rewriteCapture, tcpLayer, vxlanOffset } from '../verify/pcap-writer';
 import { LAB_PCAPS, loadMiniLab, tmpDir } from '../verify/engine/minilab';
 
@@ -232,11 +234,11 @@ describe('healthy 20.10, 26.1 with a wrong VNI on the wire, 28.5 failed in deplo
     const hopLine = (id: string) =>
       r.text
         .split('\n')
-        .find((l) => l.split(/\s{2,}/)[1] === id)
+        .find((l) => l.split(/\s{2,}/)[2] === id)
         ?.split(/\s{2,}/);
-    expect(hopLine('9-entry-host-vxlan-out')).toEqual(['9', '9-entry-host-vxlan-out', '✓', '✗ wrong', '—']);
-    expect(hopLine('9-serving-host-vxlan-in')).toEqual(['9', '9-serving-host-vxlan-in', '✓', '✓', '—']);
-    expect(hopLine('1-entry-host-in')).toEqual(['1', '1-entry-host-in', '✓', '✓', '—']);
+    expect(hopLine('9-entry-host-vxlan-out')).toEqual(['ingress', '9', '9-entry-host-vxlan-out', '✓', '✗ wrong', '—']);
+    expect(hopLine('9-serving-host-vxlan-in')).toEqual(['ingress', '9', '9-serving-host-vxlan-in', '✓', '✓', '—']);
+    expect(hopLine('1-entry-host-in')).toEqual(['ingress', '1', '1-entry-host-in', '✓', '✓', '—']);
     // Every hop of the remote path, in path order.
     const ids = r.summary.hops.map((h) => h.id);
     expect(ids).toHaveLength(29);
@@ -412,6 +414,9 @@ describe('e2e:summary CLI', () => {
         dir,
         '--flavours',
         'debian12-docker20,debian13-docker26,debiansid-docker28,debian14-docker29',
+        // Other tests' summaries sit beside this dir in /tmp: compare with nothing.
+        '--previous',
+        'none',
       ],
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
     );
@@ -451,7 +456,7 @@ describe('e2e:summary CLI', () => {
       fs.writeFileSync(path.join(ok, r.flavour, 'result.json'), JSON.stringify(r));
     }
     fs.mkdirSync(path.join(ok, 'logs'));
-    const out = captureStd(() => summaryMain([ok, '--quiet']));
+    const out = captureStd(() => summaryMain([ok, '--quiet', '--previous', 'none']));
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');
     expect(
@@ -494,9 +499,96 @@ describe('e2e:summary CLI', () => {
       path.join(bad, 'debian12-docker20', 'result.json'),
       JSON.stringify({ ...healthy20, timings: { deploy: '412s' } }),
     );
-    expect(captureStd(() => summaryMain([bad, '--quiet'])).code).toBe(1);
+    expect(captureStd(() => summaryMain([bad, '--quiet', '--previous', 'none'])).code).toBe(1);
     const j = JSON.parse(fs.readFileSync(path.join(bad, 'summary.json'), 'utf8'));
     expect(j.flavours[0].error.message).toMatch(/result\.json: timings must map phase names to seconds/);
+  });
+});
+
+// ---- since last night: the previous run beside this one --------------------------------------
+
+describe('regressions against the previous matrix run', () => {
+  /** The same flavour name as last night, with tonight's verdict. */
+  const as = (r: FlavourResult, flavour: string): FlavourResult => ({ ...r, flavour });
+
+  test('a hop that passed and fails now, a verdict that passed, and a changed fact are regressions', () => {
+    const before = recordOf([healthy20]);
+    const after = recordOf([as(broken26, 'debian12-docker20')]);
+    const r = regressions(before, after).map(regressionLine);
+    expect(r[0]).toBe('debian12-docker20: verdict: PASS -> FAIL');
+    expect(r).toContain('debian12-docker20: hop ingress remote 9-entry-host-vxlan-out: ok -> wrong');
+    // The fwmark moved from 0x100 to 0x101: the path changed even where every hop still passes.
+    expect(r.some((l) => /path changed: .*(mark|MARK|FWM).*256.* -> .*257/i.test(l))).toBe(true);
+    expect(regressions(before, recordOf([healthy20]))).toEqual([]);
+    // A flavour only in one of the runs is not compared.
+    expect(regressions(before, recordOf([broken26]))).toEqual([]);
+  });
+
+  test('the CLI finds last night in the sibling directory, lists regressions first and exits 1', async () => {
+    const parent = tmpDir('nightly');
+    dirs.push(parent);
+    const write = (run: string, r: FlavourResult) => {
+      fs.mkdirSync(path.join(parent, run, r.flavour), { recursive: true });
+      fs.writeFileSync(path.join(parent, run, r.flavour, 'result.json'), JSON.stringify(r));
+    };
+    write('matrix-1', healthy20);
+    expect(captureStd(() => summaryMain([path.join(parent, 'matrix-1'), '--quiet'])).code).toBe(0);
+    const first = JSON.parse(fs.readFileSync(path.join(parent, 'matrix-1', 'summary.json'), 'utf8'));
+    expect(first.comparison.note).toMatch(/no earlier summary\.json beside/);
+    write('matrix-2', as(broken26, 'debian12-docker20'));
+    const run: MatrixRun = {
+      jobs: 1,
+      jobsReason: '1 lab(s) at a time: memory fits 3, CPUs allow 1',
+      startedAt: new Date(Date.now() + 1000).toISOString(),
+      wallS: 612.4,
+      runs: [{ flavour: 'debian12-docker20', wallS: 610.2, exitCode: 1 }],
+    };
+    fs.writeFileSync(path.join(parent, 'matrix-2', MATRIX_RUN_FILE), JSON.stringify(run));
+    const out = captureStd(() => summaryMain([path.join(parent, 'matrix-2')]));
+    expect(out.code).toBe(1);
+    const lines = out.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^swarm-lab e2e matrix: FAIL — 0\/1 flavour\(s\) pass; not passing: debian12-docker20; \d+ regression/,
+    );
+    expect(lines[1]).toBe(
+      'wall 10m12s for 1 run(s); the single runs sum to 10m10s (wall/sum 1.00); 1 lab(s) at a time: memory fits 3, CPUs allow 1',
+    );
+    expect(lines[2]).toMatch(/^REGRESSIONS: \d+ since .*matrix-1\/summary\.json \(/);
+    expect(lines[3]).toBe('  ✗ debian12-docker20: verdict: PASS -> FAIL');
+    const j = JSON.parse(fs.readFileSync(path.join(parent, 'matrix-2', 'summary.json'), 'utf8'));
+    expect(j.comparison.previous).toBe(path.join(parent, 'matrix-1', 'summary.json'));
+    expect(j.ok).toBe(false);
+    const x = (await parseJunit(fs.readFileSync(path.join(parent, 'matrix-2', 'summary.xml'), 'utf8'))) as TestSuites;
+    expect(x.testsuite?.[0].name).toBe('regressions');
+    expect(x.testsuite?.[0].failures).toBe(j.comparison.regressions.length);
+    // Tonight healthy again: compared with the failing night, nothing regressed.
+    write('matrix-3', healthy20);
+    const again = captureStd(() => summaryMain([path.join(parent, 'matrix-3'), '--quiet']));
+    expect(again.code).toBe(0);
+    const k = JSON.parse(fs.readFileSync(path.join(parent, 'matrix-3', 'summary.json'), 'utf8'));
+    expect(k.comparison).toMatchObject({ previous: path.join(parent, 'matrix-2', 'summary.json'), regressions: [] });
+    expect(captureStd(() => summaryMain([path.join(parent, 'matrix-3'), '--previous', '/nonexistent'])).stderr).toMatch(
+      /--previous \/nonexistent: no such file/,
+    );
+  });
+});
+
+describe('labs at once: memory and CPUs measured here', () => {
+  test('on this kind of machine (2 cores, 22 GiB free) one lab at a time, and the line says why', () => {
+    expect(matrixJobs(2, 22528, 7)).toEqual({
+      jobs: 1,
+      reason:
+        '1 lab(s) at a time: memory fits 3 (22528 MiB available - 2048 kept, 5760 MiB per lab), CPUs allow 1 (2 CPU(s), one TCG lab per two)',
+    });
+  });
+  test('more cores run more labs until memory bounds them; never more than the flavours; --jobs overrides', () => {
+    expect(matrixJobs(8, 22528, 7).jobs).toBe(3);
+    expect(matrixJobs(8, 9000, 7).jobs).toBe(1);
+    expect(matrixJobs(16, 64000, 2).jobs).toBe(2);
+    expect(matrixJobs(2, 22528, 7, 2)).toMatchObject({
+      jobs: 2,
+      reason: expect.stringMatching(/^--jobs 2; memory fits 3/),
+    });
   });
 });
 
