@@ -5,7 +5,7 @@
  * per node the client namespace's iptables/IPVS/addresses and the overlay namespace's neigh/fdb.
  */
 import { checked, execBatch } from './batch';
-import { DiscoveryError, inNs, parseSandboxKeys, sandboxKeysCommand } from './discover';
+import { DiscoveryError, inNs, parseSandboxKeys, sandboxKeysCommand, type DiscoveryResult } from './discover';
 import type {
   ClientNodeSnapshot,
   ClientTask,
@@ -24,7 +24,7 @@ import {
   type TaskEndpoint,
 } from './parse/docker';
 import { ifaceWithAddress, parseIpAddr, parseVxlanLinks, type IfAddr } from './parse/iproute';
-import { shQuote, type ExecResult, SshPool } from './ssh';
+import { shQuote, SshPool } from './ssh';
 
 export interface ClientDiscoverProps {
   readonly nodes: readonly string[];
@@ -33,6 +33,8 @@ export interface ClientDiscoverProps {
   readonly service: string;
   /** The service as the ingress discovery read it this round (`docker service inspect`, parsed): its VIPs and ports. */
   readonly serviceInfo: ServiceInfo;
+  /** The ingress discovery's first reads per node (DiscoveryResult.reads): their networks and netns listing are reused. */
+  readonly reads?: DiscoveryResult['reads'];
   /** Sandbox key per container id the ingress discovery already found (the served tasks); the rest are inspected. */
   readonly sandboxKeys?: Readonly<Record<string, string>>;
   readonly clientService: string;
@@ -64,9 +66,9 @@ export function overlayNsOf(listing: string, networkId: string, dir: string): st
 function overlayAndGwbridge(
   node: string,
   overlay: string,
-  r: ExecResult,
+  r: { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string },
 ): { readonly net: NetworkInfo; readonly gw: NetworkInfo } {
-  const found = parseNetworksInspect(r.stdout);
+  const { found } = r;
   const net = found.get(overlay);
   if (!net)
     throw new DiscoveryError(
@@ -105,31 +107,38 @@ function endpointIn(
 
 /**
  * The user overlay, the service's VIP on it and the client task on every node. Reuses what the
- * ingress discovery read in the same round (the service inspect, the served tasks' sandbox keys);
- * per node: one `docker network inspect <overlay> docker_gwbridge`, one `docker inspect` of the
- * containers whose sandbox is not known yet (the client tasks), and the namespaces' `ip` reads
- * batched into as few execs as their dependencies allow.
+ * ingress discovery read in the same round (the service inspect; per node the overlay and
+ * docker_gwbridge networks, the netns listing, the served tasks' sandbox keys), so per node it
+ * runs one `docker inspect` of the containers whose sandbox is not known yet (the client tasks)
+ * and the namespaces' `ip` reads, in two execs (the second needs the first's sandbox keys).
+ * Without `reads` that name the overlay, it reads the networks itself (one more CLI process).
  */
 export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Promise<UserOverlayTopology> {
   const nsDirOf = (node: string): string =>
     typeof p.netnsDir === 'function' ? p.netnsDir(node) : (p.netnsDir ?? '/var/run/docker/netns');
-  // The first reads of every node at once; the manager's network is judged first (its errors name it).
-  const firstReads = new Map<string, Promise<{ nets: ExecResult; listing: string }>>();
-  const first = (node: string): Promise<{ nets: ExecResult; listing: string }> => {
+  // Each node's networks and namespace files: as the ingress discovery read them this round when it
+  // asked for the overlay too (no CLI process of its own), else read here, every node at once. The
+  // manager's network is judged first (its errors name it).
+  type First = { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string; readonly listing: string };
+  const firstReads = new Map<string, Promise<First>>();
+  const first = (node: string): Promise<First> => {
     let r = firstReads.get(node);
     if (!r) {
+      const known = p.reads?.[node];
       const dir = nsDirOf(node);
-      r = Promise.all([
-        pool.exec(node, `docker network inspect ${shQuote(p.overlayNetwork)} docker_gwbridge`, { check: false }),
-        pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((x) => x.stdout),
-      ]).then(([nets, listing]) => ({ nets, listing }));
+      r = known?.asked.includes(p.overlayNetwork)
+        ? Promise.resolve({ found: known.networks, stderr: known.networkErrors, listing: known.netnsListing })
+        : Promise.all([
+            pool.exec(node, `docker network inspect ${shQuote(p.overlayNetwork)} docker_gwbridge`, { check: false }),
+            pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((x) => x.stdout),
+          ]).then(([nets, listing]) => ({ found: parseNetworksInspect(nets.stdout), stderr: nets.stderr, listing }));
       r.catch(() => undefined); // judged below, per node; not an unhandled rejection meanwhile
       firstReads.set(node, r);
     }
     return r;
   };
   for (const n of p.nodes) void first(n);
-  const ovl = overlayAndGwbridge(p.manager, p.overlayNetwork, (await first(p.manager)).nets).net;
+  const ovl = overlayAndGwbridge(p.manager, p.overlayNetwork, await first(p.manager)).net;
   const svc = p.serviceInfo;
   const vip = svc.vips.find((v) => v.networkId === ovl.id)?.ip;
   if (!vip)
@@ -149,8 +158,9 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   let vipInClient = false;
   await pool.all(p.nodes, async (node) => {
     const dir = nsDirOf(node);
-    const { nets, listing } = await first(node);
-    const { net, gw } = overlayAndGwbridge(node, p.overlayNetwork, nets);
+    const read = await first(node);
+    const { listing } = read;
+    const { net, gw } = overlayAndGwbridge(node, p.overlayNetwork, read);
     const nsPath = overlayNsOf(listing, ovl.id, dir);
     if (!nsPath) throw new DiscoveryError(node, 'user overlay', `no namespace *-${ovl.id.slice(0, 10)} in ${dir}`);
     const servedEps = taskEndpoints(net, p.service);

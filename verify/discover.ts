@@ -36,6 +36,11 @@ export interface DiscoverProps {
   readonly service: string;
   /** Where Docker keeps namespace files (`<exec-root>/netns`), or a function of the node. Default `/var/run/docker/netns`. */
   readonly netnsDir?: string | ((node: string) => string);
+  /**
+   * More networks to read in the same `docker network inspect` (the client paths' user overlay): one
+   * CLI process for all. A missing one fails nothing here; `DiscoveryResult.reads` says it is absent.
+   */
+  readonly extraNetworks?: readonly string[];
   /** Progress: one line per node and step. */
   readonly log?: (node: string, step: string, detail: string) => void;
 }
@@ -65,6 +70,10 @@ export interface NodeFacts {
   readonly gwbridge: NetworkInfo;
   readonly netnsListing: string;
   readonly hostAddrs: IfAddr[];
+  /** Every network the node's inspect found, by name, and its stderr (the lines naming those it did not). */
+  readonly networks: ReadonlyMap<string, NetworkInfo>;
+  readonly networkErrors: string;
+  readonly networksAsked: readonly string[];
 }
 
 /** `nsenter --net=<path> <cmd>` (the namespace path is quoted). */
@@ -95,6 +104,7 @@ async function gatherNode(
   node: { name: string; ip: string },
   netnsDir: string,
   log: DiscoverProps['log'],
+  extraNetworks: readonly string[] = [],
 ): Promise<NodeFacts> {
   const x = (cmd: string): Promise<string> => pool.exec(node.name, cmd).then((r) => r.stdout);
   const t0 = Date.now();
@@ -104,7 +114,12 @@ async function gatherNode(
   // daemon (without it every docker command fails alike), then the rest.
   const probe = x(toolProbeCommand());
   const infoP = pool.exec(node.name, DOCKER_INFO_COMMAND, { check: false });
-  const netsP = pool.exec(node.name, 'docker network inspect ingress docker_gwbridge', { check: false });
+  const asked = [
+    'ingress',
+    'docker_gwbridge',
+    ...extraNetworks.filter((n) => n !== 'ingress' && n !== 'docker_gwbridge'),
+  ];
+  const netsP = pool.exec(node.name, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false });
   const netnsP = x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
   const hostAddrP = x('ip -o addr show');
   await Promise.allSettled([probe, infoP, netsP, netnsP, hostAddrP]);
@@ -164,6 +179,9 @@ async function gatherNode(
     gwbridge,
     netnsListing,
     hostAddrs: parseIpAddr(hostAddr),
+    networks: found,
+    networkErrors: nets.stderr,
+    networksAsked: asked,
   };
 }
 
@@ -173,6 +191,20 @@ export interface DiscoveryResult {
   readonly taskIfaces: Readonly<Record<string, string>>;
   /** The service as `docker service inspect` showed it (all its VIPs and ports): the client paths' discovery reuses it. */
   readonly service: ServiceInfo;
+  /** What each node's first reads showed, by node name, for the client paths' discovery to reuse. */
+  readonly reads: Readonly<Record<string, NodeReads>>;
+}
+
+/** One node's first reads, as they came back this round. */
+export interface NodeReads {
+  /** The networks that inspect asked for. */
+  readonly asked: readonly string[];
+  /** Networks `docker network inspect` found there, by name (ingress, docker_gwbridge, `extraNetworks`). */
+  readonly networks: ReadonlyMap<string, NetworkInfo>;
+  /** That inspect's stderr: one line per network it did not find. */
+  readonly networkErrors: string;
+  /** `ls -1` of Docker's netns dir. */
+  readonly netnsListing: string;
 }
 
 /** Discover the topology. Throws `DiscoveryError` / `MissingToolError` / SSH errors with node and fix. */
@@ -186,6 +218,7 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
       props.nodes.find((n) => n.name === name)!,
       nsDirOf(name),
       props.log,
+      props.extraNetworks,
     ),
   );
   const svc = await readService(pool, facts, names, props.service);
@@ -200,7 +233,13 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
         props,
       ),
   );
-  return assemble(props, svc, perNode);
+  const reads = Object.fromEntries(
+    facts.map((f): [string, NodeReads] => [
+      f.name,
+      { asked: f.networksAsked, networks: f.networks, networkErrors: f.networkErrors, netnsListing: f.netnsListing },
+    ]),
+  );
+  return { ...assemble(props, svc, perNode), reads };
 }
 
 /** What the manager says about the swarm and the service. */
@@ -376,7 +415,11 @@ async function discoverNode(
 }
 
 /** The typed topology from the per-node findings, in the lab's node order. */
-function assemble(props: DiscoverProps, s: ServiceFacts, perNode: readonly NodeDiscovery[]): DiscoveryResult {
+function assemble(
+  props: DiscoverProps,
+  s: ServiceFacts,
+  perNode: readonly NodeDiscovery[],
+): Omit<DiscoveryResult, 'reads'> {
   const names = props.nodes.map((n) => n.name);
   const tasks = perNode.flatMap((p) => p.tasks);
   if (!tasks.length)

@@ -46,6 +46,7 @@ export async function prepareClient(
     service: topology.service.name,
     // Read this round by the ingress discovery: not asked again.
     serviceInfo: discovery.service,
+    reads: discovery.reads,
     sandboxKeys: Object.fromEntries(topology.service.tasks.map((t) => [t.containerId, t.sandboxKey])),
     clientService: p.clientService,
     overlayNetwork: p.overlayNetwork,

@@ -80,12 +80,19 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       log(n, 'connect', `ssh ready as ${pool.user} (${Date.now() - t0} ms)`);
     }),
   );
+  const paths = props.paths ?? selectPaths();
+  const overlayNetwork = props.client?.overlayNetwork ?? 'ol_network';
+  const clientPaths = paths
+    .map((p) => p.id)
+    .filter((id): id is ClientPath => CLIENT_PATH_IDS.includes(id as ClientPath));
   const discovery = await step('discover', () =>
     discover(pool, {
       nodes: props.nodes,
       clientIp: props.clientIp,
       service: props.service,
       log,
+      // The client paths' user overlay is read in the ingress discovery's own network inspect.
+      ...(clientPaths.length ? { extraNetworks: [overlayNetwork] } : {}),
       ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
     }),
   );
@@ -103,10 +110,6 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       'traffic',
       new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`),
     );
-  const paths = props.paths ?? selectPaths();
-  const clientPaths = paths
-    .map((p) => p.id)
-    .filter((id): id is ClientPath => CLIENT_PATH_IDS.includes(id as ClientPath));
   // Client paths start in the client task on the first node (egress: on every node).
   const clientProps: ClientRoundProps | undefined = clientPaths.length
     ? {
@@ -114,7 +117,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         nodes: props.nodes.map((n) => n.name),
         clientIp: props.clientIp,
         clientService: props.client?.service ?? `${props.service}-client`,
-        overlayNetwork: props.client?.overlayNetwork ?? 'ol_network',
+        overlayNetwork,
         log,
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
