@@ -106,13 +106,17 @@ async function gatherNode(
   log: DiscoverProps['log'],
   extraNetworks: readonly string[] = [],
 ): Promise<NodeFacts> {
-  const x = (cmd: string): Promise<string> => pool.exec(node.name, cmd).then((r) => r.stdout);
   const t0 = Date.now();
   // Every first command in one round trip, and as few docker CLI processes as possible (each costs
   // 1-1.5 s of a TCG guest's vCPU): one `docker info` answers version, swarm state, role and firewall
-  // backend; one `docker network inspect` both networks. Judged in order: missing tools, then the
-  // daemon (without it every docker command fails alike), then the rest.
-  const probe = x(toolProbeCommand());
+  // backend; one `docker network inspect` both networks; the tool probe, the netns listing and the
+  // host's addresses share one exec. Judged in order: missing tools, then the daemon (without it
+  // every docker command fails alike), then the rest.
+  const localP = execBatch(pool, node.name, [
+    toolProbeCommand(),
+    `ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`,
+    'ip -o addr show',
+  ]);
   const infoP = pool.exec(node.name, DOCKER_INFO_COMMAND, { check: false });
   const asked = [
     'ingress',
@@ -120,10 +124,9 @@ async function gatherNode(
     ...extraNetworks.filter((n) => n !== 'ingress' && n !== 'docker_gwbridge'),
   ];
   const netsP = pool.exec(node.name, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false });
-  const netnsP = x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
-  const hostAddrP = x('ip -o addr show');
-  await Promise.allSettled([probe, infoP, netsP, netnsP, hostAddrP]);
-  const tools = parseToolProbe(await probe);
+  await Promise.allSettled([localP, infoP, netsP]);
+  const [probePart, netnsPart, hostAddrPart] = await localP;
+  const tools = parseToolProbe(checked(probePart));
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
   if (missing.length) throw new MissingToolError(node.name, missing);
   const info = parseDockerInfo(await infoP);
@@ -137,7 +140,7 @@ async function gatherNode(
         : `\`docker info\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
     );
   }
-  const [nets, netnsListing, hostAddr] = [await netsP, await netnsP, await hostAddrP];
+  const [nets, netnsListing, hostAddr] = [await netsP, checked(netnsPart), checked(hostAddrPart)];
   const version = info.serverVersion;
   const state = info.localNodeState;
   const control = info.controlAvailable;

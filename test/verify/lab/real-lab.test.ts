@@ -92,7 +92,7 @@ describe.each(flavours)('real lab %s', (flavour) => {
           clientReadingItself: cost(selfRan, n.name),
         }).toEqual({
           node: n.name,
-          ingress: m ? [5, 9] : [3, 7],
+          ingress: m ? [5, 7] : [3, 5],
           client: [1, 2],
           clientReadingItself: [2, 4],
         });
