@@ -161,7 +161,10 @@ export interface RequestRecord {
   readonly path?: string;
   /** The client container a task-started request ran in (its node is `entryNode`). */
   readonly fromContainer?: string;
-  /** How long the exchange took, ms (client paths: the docker exec). */
+  /**
+   * How long the exchange took, ms. Client paths: measured inside the container; the first record of
+   * a node's `docker exec` also carries what the exec took beyond its exchanges (ssh, start-up).
+   */
   readonly durationMs?: number;
   /** Egress: the address and port the listener saw the connection come from. */
   readonly peer?: { readonly address: string; readonly port: number };

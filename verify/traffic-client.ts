@@ -1,8 +1,8 @@
 /**
- * Traffic for the paths that start inside a client task: `docker exec` in the client container on
- * a node runs busybox nslookup (dns) and wget (service-vip by name, task-to-task by overlay IP,
- * egress to a listener verify runs inside the lab's own namespace). Bounded in count and time;
- * a failed exchange is recorded, never thrown.
+ * Traffic for the paths that start inside a client task: one `docker exec` in the client container
+ * on a node runs all of that node's exchanges in order, busybox nslookup (dns) and wget (service-vip
+ * by name, task-to-task by overlay IP, egress to a listener verify runs inside the lab's own
+ * namespace). Bounded in count and time; a failed exchange is recorded, never thrown.
  */
 import * as http from 'http';
 import type { RequestRecord, Topology } from './model';
@@ -18,9 +18,9 @@ export interface ClientTrafficProps {
   readonly fromNode?: string;
   /** Requests to the service VIP. Default: one per task (round robin reaches each once). */
   readonly vipRequests?: number;
-  /** Per exchange, seconds (busybox timeout in the container; the exec bound is 5 s more). Default 5. */
+  /** Per exchange, seconds (busybox timeout in the container; a node's exec is bounded by (this + 1) s per exchange + 5 s). Default 5. */
   readonly timeoutS?: number;
-  /** Budget for all exchanges, ms. Default 60000. */
+  /** Budget for all exchanges, ms, checked before each exec (a started one runs to its own bound). Default 60000. */
   readonly totalTimeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly log?: (node: string, line: string) => void;
@@ -104,53 +104,59 @@ export function clientExchanges(
 const BEGIN = '@@swl-begin';
 const END = '@@swl-end';
 
+type Exchange = ReturnType<typeof clientExchanges>[number];
+
 /**
- * The command line run on the node for a batch of exchanges of one kind in one client container:
- * one `docker exec` (1-2 s each on TCG) running them in order, each bounded by busybox `timeout`
- * (not `wget -T`: Debian 12's busybox-static 1.35 wget segfaults, exit 139, on `-T`), its output
- * between markers with its exit code and stderr. The outer `timeout` bounds `docker exec` itself.
+ * The command line run on the node for all of one client container's exchanges: one `docker exec`
+ * (1.5 s of start-up each on TCG; split by path and kind the first node paid it four times, 9.4 s)
+ * runs them in order, mixed kinds in one busybox `sh -c` script. Each exchange is bounded by busybox
+ * `timeout` (not `wget -T`: Debian 12's busybox-static 1.35 wget segfaults, exit 139, on `-T`) and
+ * printed between its own markers: `@@swl-begin <i>`, its output, then
+ * `@@swl-end <i> <exit code> <centiseconds> <stderr on one line>`. The duration is read inside the
+ * container from /proc/uptime with the `read` builtin (busybox `date` has no `%N` everywhere), so it
+ * leaves out the exec's own start-up. The outer `timeout` bounds `docker exec` itself: every
+ * exchange's bound plus a second each (marker and stderr lines) plus 5 s of start-up.
  */
 export function exchangeCommand(
   containerId: string,
-  kind: 'dns' | 'http',
-  targets: readonly string[],
+  exchanges: ReadonlyArray<Pick<Exchange, 'kind' | 'target'>>,
   timeoutS: number,
 ): string {
-  const one = kind === 'dns' ? 'nslookup "$t" 127.0.0.11' : 'wget -q -O - "$t"';
-  const script =
-    `for t in ${targets.map(shQuote).join(' ')}; do echo ${BEGIN}; ` +
-    `timeout ${timeoutS} ${one} 2>/tmp/swl-err; echo "${END} $? $(head -c 300 /tmp/swl-err | tr '\\n' ' ')"; done`;
-  return `timeout ${(timeoutS + 1) * targets.length + 5} docker exec ${containerId} sh -c ${shQuote(script)}`;
+  const script = [
+    'swl_t() { read -r u _ < /proc/uptime; u=${u%.*}${u#*.}; }',
+    // A body without a final newline must not swallow the end marker: one `echo` before it.
+    `swl_x() { echo "${BEGIN} $1"; swl_t; a=$u; if [ "$2" = dns ]; then timeout ${timeoutS} nslookup "$3" 127.0.0.11; else timeout ${timeoutS} wget -q -O - "$3"; fi 2>/tmp/swl-err; c=$?; swl_t; echo; echo "${END} $1 $c $((u - a)) $(head -c 300 /tmp/swl-err | tr '\\n' ' ')"; }`,
+    ...exchanges.map((x, i) => `swl_x ${i} ${x.kind} ${shQuote(x.target)}`),
+  ].join('\n');
+  return `timeout ${batchBoundS(exchanges.length, timeoutS)} docker exec ${containerId} sh -c ${shQuote(script)}`;
 }
 
-/** One result per target from a batch's output; a target without its end marker did not finish. */
-export function splitExchanges(
-  stdout: string,
-  n: number,
-): Array<{ code: number; body: string; stderr: string } | undefined> {
-  const out: Array<{ code: number; body: string; stderr: string } | undefined> = [];
-  let body: string[] | undefined;
+/** The outer bound of a batch of `n` exchanges, s (the ssh exec's bound is 5 s more). */
+function batchBoundS(n: number, timeoutS: number): number {
+  return (timeoutS + 1) * n + 5;
+}
+
+export interface ExchangeResult {
+  readonly code: number;
+  readonly body: string;
+  readonly stderr: string;
+  /** The exchange's own time inside the container, ms (absent in output without it). */
+  readonly ms?: number;
+}
+
+/** One result per exchange from a batch's output, by the index in its markers; one without its end marker did not finish. */
+export function splitExchanges(stdout: string, n: number): Array<ExchangeResult | undefined> {
+  const out: Array<ExchangeResult | undefined> = new Array<ExchangeResult | undefined>(n).fill(undefined);
+  let at: { i: number; body: string[] } | undefined;
   for (const line of stdout.split('\n')) {
-    if (line === BEGIN) body = [];
-    else if (body && line.startsWith(`${END} `)) {
-      const m = /^\S+ (-?\d+) ?(.*)$/.exec(line);
-      out.push({ code: Number(m?.[1] ?? -1), body: body.join('\n').trim(), stderr: (m?.[2] ?? '').trim() });
-      body = undefined;
-    } else body?.push(line);
-  }
-  while (out.length < n) out.push(undefined);
-  return out.slice(0, n);
-}
-
-type Exchange = ReturnType<typeof clientExchanges>[number];
-
-/** Consecutive exchanges of one path, node, container and kind run in one exec. */
-function batches(list: readonly Exchange[]): Exchange[][] {
-  const out: Exchange[][] = [];
-  for (const x of list) {
-    const last = out[out.length - 1]?.[0];
-    if (last && last.path === x.path && last.node === x.node && last.kind === x.kind) out[out.length - 1].push(x);
-    else out.push([x]);
+    const b = /^@@swl-begin (\d+)$/.exec(line);
+    const e = /^@@swl-end (\d+) (-?\d+) (\d+) ?(.*)$/.exec(line);
+    if (b) at = { i: Number(b[1]), body: [] };
+    else if (at && e && Number(e[1]) === at.i) {
+      if (at.i < n)
+        out[at.i] = { code: Number(e[2]), body: at.body.join('\n').trim(), stderr: e[4].trim(), ms: Number(e[3]) * 10 };
+      at = undefined;
+    } else at?.body.push(line);
   }
   return out;
 }
@@ -163,18 +169,33 @@ export async function clientTraffic(
 ): Promise<RequestRecord[]> {
   const timeoutS = p.timeoutS ?? 5;
   const deadline = Date.now() + (p.totalTimeoutMs ?? 60000);
-  const all = batches(clientExchanges(topo, p, listener?.target));
-  // Batches on one node run in order (one client container, one vCPU); nodes run at the same time
-  // (each exec costs 1-2 s of its own VM on TCG). Records keep the list's order and indexes.
-  const done: Array<Array<Omit<RequestRecord, 'index'>>> = [];
-  const nodes = [...new Set(all.map((b) => b[0].node))];
+  const list = clientExchanges(topo, p, listener?.target);
+  // One batch per node and client container, in the list's order; nodes run at the same time
+  // (each exec costs its own VM's time on TCG). Records keep the list's order and indexes.
+  const groups = new Map<string, number[]>();
+  for (const [i, x] of list.entries()) {
+    const key = `${x.node} ${x.containerId}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const done: Array<Omit<RequestRecord, 'index'>> = [];
+  const nodes = [...new Set(list.map((x) => x.node))];
   await Promise.all(
     nodes.map(async (node) => {
-      for (const [i, batch] of all.entries())
-        if (batch[0].node === node) done[i] = await runBatch(pool, batch, timeoutS, deadline, p, listener);
+      for (const idx of groups.values())
+        if (list[idx[0]].node === node) {
+          const recs = await runBatch(
+            pool,
+            idx.map((i) => list[i]),
+            timeoutS,
+            deadline,
+            p,
+            listener,
+          );
+          idx.forEach((i, k) => (done[i] = recs[k]));
+        }
     }),
   );
-  return done.flat().map((r, index) => ({ ...r, index }));
+  return done.map((r, index) => ({ ...r, index }));
 }
 
 /** The path token of a node's egress request (the listener reports it back). */
@@ -204,17 +225,24 @@ async function runBatch(
       error: p.signal?.aborted ? 'aborted' : 'skipped: traffic time budget spent',
     }));
   const t0 = Date.now();
-  const cmd = exchangeCommand(
-    x0.containerId,
-    x0.kind,
-    batch.map((x) => x.target),
-    timeoutS,
-  );
+  const startedAt = new Date(t0).toISOString();
   const r = await pool
-    .exec(x0.node, cmd, { check: false, timeoutMs: ((timeoutS + 1) * batch.length + 10) * 1000 })
+    .exec(x0.node, exchangeCommand(x0.containerId, batch, timeoutS), {
+      check: false,
+      timeoutMs: (batchBoundS(batch.length, timeoutS) + 5) * 1000,
+    })
     .catch((e: Error) => ({ stdout: '', stderr: e.message, code: -1 }));
   const ms = Date.now() - t0;
   const results = splitExchanges(r.stdout, batch.length);
+  // Each record's duration is its own, measured in the container; what the exec took beyond their
+  // sum (ssh, `docker exec` start-up, the markers) is added to the batch's first record, so the
+  // per-path sums in the round's "traffic N s" lines still add up to the node's wall time.
+  const inside = results.reduce((a, x) => a + (x?.ms ?? 0), 0);
+  const startup = Math.max(0, ms - inside);
+  p.log?.(
+    x0.node,
+    `${batch.length} exchanges in one docker exec: ${ms} ms (${startup} ms beyond the exchanges, on the first)`,
+  );
   return batch.map((x, i) => {
     const one = results[i];
     const wanted = x.path === 'egress' ? new URL(x.target).pathname : undefined;
@@ -224,16 +252,18 @@ async function runBatch(
     const failed = one
       ? one.code !== 0 && `exit ${one.code}: ${one.stderr.slice(0, 300)}`
       : `did not finish: docker exec exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
+    const own = one?.ms;
+    const durationMs = i === 0 ? (own ?? 0) + startup : own;
     p.log?.(
       x.node,
-      `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${failed ? failed.split(':')[0] : 'ok'}${i === 0 ? ` (${ms} ms for ${batch.length})` : ''} ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
+      `${x.path} ${x.kind === 'dns' ? `nslookup ${x.target}` : `GET ${x.target}`}: ${failed ? failed.split(':')[0] : 'ok'}${own !== undefined ? ` (${own} ms)` : ''} ${body.split('\n').slice(-1)[0].slice(0, 60)}`,
     );
     return {
       ...base(x),
+      startedAt,
       ...(failed ? { body, error: failed } : { status: 200, body }),
       ...(peer ? { peer } : {}),
-      // A batch's time is on its first record (the per-path sum stays the exec time).
-      ...(i === 0 ? { durationMs: ms } : {}),
+      ...(durationMs !== undefined ? { durationMs } : {}),
     };
   });
 }

@@ -1,7 +1,8 @@
 /**
- * Client exchanges run in batches, one `docker exec` per path and client (each exec costs 1-2 s
- * on TCG): the command bounds every exchange with busybox `timeout` (busybox 1.35's `wget -T`
- * segfaults), and the markers split a real batch's output back into one result per request.
+ * Client exchanges run in one `docker exec` per node and client container (each exec costs about
+ * 1.5 s on TCG): the command bounds every exchange with busybox `timeout` (busybox 1.35's `wget -T`
+ * segfaults) and the whole batch with an outer `timeout`, and the markers split a real batch's
+ * output back into one result per exchange, with its exit code, stderr and own duration.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,35 +17,60 @@ import {
   startEgressListener,
 } from '../../verify/traffic-client';
 
-const real = fs.readFileSync(path.join(__dirname, '../fixtures/discovery/real-busybox-wget-batch.txt'), 'utf8');
+const real = fs.readFileSync(path.join(__dirname, '../fixtures/discovery/real-busybox-client-batch.txt'), 'utf8');
 
-test('one docker exec per batch, each exchange under busybox timeout, never wget -T', () => {
-  const c = exchangeCommand('abc123', 'http', ['http://my-nginx:80/', 'http://10.10.0.47:80/'], 5);
-  expect(c.startsWith('timeout 17 docker exec abc123 sh -c ')).toBe(true);
-  expect(c).toContain('for t in http://my-nginx:80/ http://10.10.0.47:80/; do');
-  expect(c).toContain('timeout 5 wget -q -O - "$t"');
+test('one docker exec for mixed kinds, each exchange under busybox timeout, the batch under the sum of them', () => {
+  const c = exchangeCommand(
+    'abc123',
+    [
+      { kind: 'dns', target: 'my-nginx' },
+      { kind: 'http', target: 'http://my-nginx:80/' },
+      { kind: 'http', target: 'http://10.10.0.47:80/' },
+    ],
+    5,
+  );
+  // (5 s + 1 s) per exchange + 5 s of start-up.
+  expect(c.startsWith('timeout 23 docker exec abc123 sh -c ')).toBe(true);
+  expect(c.match(/docker exec/g)).toHaveLength(1);
+  expect(c).toContain('timeout 5 nslookup "$3" 127.0.0.11');
+  expect(c).toContain('timeout 5 wget -q -O - "$3"');
+  expect(c).toContain('swl_x 0 dns my-nginx\nswl_x 1 http http://my-nginx:80/\nswl_x 2 http http://10.10.0.47:80/');
+  // Durations from /proc/uptime with the `read` builtin, not `date +%N`.
+  expect(c).toContain('read -r u _ < /proc/uptime');
+  expect(c).not.toContain('date');
   expect(c).not.toContain('-T');
-  expect(exchangeCommand('abc123', 'dns', ['tasks.my-nginx'], 5)).toContain('timeout 5 nslookup "$t" 127.0.0.11');
 });
 
-test("a real batch splits into each request's exit code, body and error", () => {
-  const r = splitExchanges(real, 3);
-  expect(r.map((x) => x?.code)).toEqual([0, 1, 1]);
-  expect(r[0]!.body).toMatch(/^<!DOCTYPE HTML>/);
-  expect(r[1]!.stderr).toBe("wget: can't connect to remote host (127.0.0.1): Connection refused");
-  expect(r[2]!.stderr).toContain('404 File not found');
+test("a real batch splits into each exchange's exit code, body, error and own duration", () => {
+  const r = splitExchanges(real, 6);
+  expect(r.map((x) => x?.code)).toEqual([0, 0, 0, 1, 1, 143]);
+  expect(r[0]!.body).toMatch(/^Server:\s+127\.0\.0\.11\n[^]*Name:\tmy-nginx\nAddress: 10\.10\.0\.2\n/);
+  expect(r[1]!.body.match(/Address: 10\.10\.0\.\d+/g)).toEqual(['Address: 10.10.0.3', 'Address: 10.10.0.4']);
+  // The page has no final newline: its body still ends before the end marker.
+  expect(r[2]!.body).toBe('Host IP is 10.10.0.3');
+  expect(r[3]!.stderr).toBe("wget: can't connect to remote host (127.0.0.1): Connection refused");
+  expect(r[4]!.stderr).toContain('404 File not found');
+  // A listener that never answers: cut by `timeout 2` after its 2 s, measured in the container.
+  expect(r[5]!.stderr).toBe('Terminated');
+  expect(r[5]!.ms).toBeGreaterThanOrEqual(2000);
+  expect(r[5]!.ms).toBeLessThan(2500);
+  for (const x of r.slice(0, 5)) expect(x!.ms).toBeLessThan(500);
 });
 
-test('a batch cut short leaves the unfinished requests without a result', () => {
-  const cut = real.slice(0, real.lastIndexOf('@@swl-begin'));
-  expect(splitExchanges(cut, 3).map((x) => x?.code)).toEqual([0, 1, undefined]);
+test('a batch cut short leaves the unfinished exchanges without a result', () => {
+  const last = real.lastIndexOf('@@swl-begin');
+  expect(splitExchanges(real.slice(0, last), 6).map((x) => x?.code)).toEqual([0, 0, 0, 1, 1, undefined]);
+  // Cut inside an exchange: its begin marker and output without an end are no result either.
+  const mid = real.slice(0, real.indexOf('@@swl-end 2 '));
+  expect(splitExchanges(mid, 6).map((x) => x?.code)).toEqual([0, 0, undefined, undefined, undefined, undefined]);
 });
 
-describe('clientTraffic runs the nodes at once and attributes egress by its path token', () => {
+describe('clientTraffic runs the nodes at once, one exec each, and attributes egress by its path token', () => {
   // A pool that runs each batch's script on this machine (GNU wget takes the same `-q -O -`), after a
-  // per-node delay: node-a is the slowest, so its egress reaches the listener last.
+  // per-node delay standing in for `docker exec` start-up: node-a is the slowest, so its egress
+  // reaches the listener last.
   const delayMs: Record<string, number> = { 'node-a': 700, 'node-b': 0, 'node-c': 300 };
-  const spans: Array<{ node: string; start: number; end: number }> = [];
+  const spans: Array<{ node: string; start: number; end: number; cmd: string }> = [];
   const pool = {
     exec: async (node: string, cmd: string) => {
       const start = Date.now();
@@ -56,24 +82,31 @@ describe('clientTraffic runs the nodes at once and attributes egress by its path
           resolve({ stdout, stderr, code: e ? Number(e.code ?? -1) : 0 }),
         ),
       );
-      spans.push({ node, start, end: Date.now() });
+      spans.push({ node, start, end: Date.now(), cmd });
       return r;
     },
   } as unknown as SshPool;
+  const client = (node: string) => ({ node, containerId: `c-${node}`, ip: '127.0.0.1' });
+  const topo = (port: number) =>
+    ({
+      userOverlay: {
+        service: { name: 'my-nginx', vip: '127.0.0.1', port },
+        tasks: [{ ip: '127.0.0.1' }, { ip: '127.0.0.1' }],
+        clients: ['node-a', 'node-b', 'node-c'].map(client),
+      },
+    }) as unknown as Topology;
 
-  test('records in list order, one node never waits for another, each egress peer is its own', async () => {
+  test('records in list order, one exec per node, one node never waits for another, each egress peer is its own', async () => {
     const listener = await startEgressListener('127.0.0.1');
+    const lines: string[] = [];
     try {
       const port = listener.target.port;
-      const client = (node: string) => ({ node, containerId: `c-${node}`, ip: '127.0.0.1' });
-      const topo = {
-        userOverlay: {
-          service: { name: 'my-nginx', vip: '127.0.0.1', port },
-          tasks: [{ ip: '127.0.0.1' }, { ip: '127.0.0.1' }],
-          clients: ['node-a', 'node-b', 'node-c'].map(client),
-        },
-      } as unknown as Topology;
-      const recs = await clientTraffic(pool, topo, { paths: ['task-to-task', 'egress'], timeoutS: 5 }, listener);
+      const recs = await clientTraffic(
+        pool,
+        topo(port),
+        { paths: ['task-to-task', 'egress'], timeoutS: 5, log: (n, l) => lines.push(`${n} ${l}`) },
+        listener,
+      );
       expect(recs.map((r) => `${r.index} ${r.path} ${r.entryNode} ${r.status ?? r.error}`)).toEqual([
         '0 task-to-task node-a 200',
         '1 task-to-task node-a 200',
@@ -92,13 +125,50 @@ describe('clientTraffic runs the nodes at once and attributes egress by its path
         expect(r.peer).toEqual({ address: seen.address, port: seen.port });
         expect(r.body).toBe(`swarm-lab egress ${seen.address}:${seen.port}`);
       }
-      // node-b's batch ran while node-a's first batch was still waiting; node-a's two batches ran in turn.
-      const a = spans.filter((s) => s.node === 'node-a');
-      const b = spans.find((s) => s.node === 'node-b')!;
-      expect(b.end).toBeLessThan(a[0].end);
-      expect(a[1].start).toBeGreaterThanOrEqual(a[0].end);
+      // One exec per node: node-a's task-to-task and egress exchanges ran in the same one, bounded
+      // by (5 + 1) s per exchange + 5 s; node-b's ran while node-a's was still starting.
+      expect(spans.map((x) => x.node).sort()).toEqual(['node-a', 'node-b', 'node-c']);
+      const a = spans.find((x) => x.node === 'node-a')!;
+      const b = spans.find((x) => x.node === 'node-b')!;
+      expect(a.cmd.startsWith('timeout 23 docker exec c-node-a sh -c ')).toBe(true);
+      expect(b.end).toBeLessThan(a.end);
+      // Each exchange has its own duration; the exec's start-up (700 ms here) is on node-a's first
+      // record, so the per-path sums add up to the exec's wall time (the round's "traffic N s" lines).
+      const onA = recs.filter((r) => r.entryNode === 'node-a');
+      expect(onA.every((r) => typeof r.durationMs === 'number')).toBe(true);
+      expect(onA[0].durationMs).toBeGreaterThanOrEqual(700);
+      for (const r of onA.slice(1)) expect(r.durationMs).toBeLessThan(700);
+      const sum = onA.reduce((x, r) => x + r.durationMs!, 0);
+      expect(Math.abs(sum - (a.end - a.start))).toBeLessThan(100);
+      // What the user sees: one line per exec and one per exchange with its own time.
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          /^node-a 3 exchanges in one docker exec: \d+ ms \(\d+ ms beyond the exchanges, on the first\)$/,
+        ),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^node-b egress GET http://127\\.0\\.0\\.1:${port}/swl-egress-node-b: ok \\(\\d+ ms\\) swarm-lab egress`,
+          ),
+        ),
+      );
     } finally {
       await listener.close();
     }
+  });
+
+  test('an aborted round runs no exec and names every exchange as aborted', async () => {
+    const before = spans.length;
+    const ac = new AbortController();
+    ac.abort();
+    const recs = await clientTraffic(pool, topo(9), { paths: ['task-to-task', 'dns'], signal: ac.signal });
+    expect(recs.map((r) => `${r.path} ${r.url} ${r.error}`)).toEqual([
+      'task-to-task http://127.0.0.1:9/ aborted',
+      'task-to-task http://127.0.0.1:9/ aborted',
+      'dns dns:my-nginx aborted',
+      'dns dns:tasks.my-nginx aborted',
+    ]);
+    expect(spans.length).toBe(before);
   });
 });
