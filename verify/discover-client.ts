@@ -4,7 +4,8 @@
  * and tasks on it, the client task on every node (overlay and docker_gwbridge interfaces), then
  * per node the client namespace's iptables/IPVS/addresses and the overlay namespace's neigh/fdb.
  */
-import { DiscoveryError, inNs } from './discover';
+import { checked, execBatch } from './batch';
+import { DiscoveryError, inNs, parseSandboxKeys, sandboxKeysCommand, type DiscoveryResult } from './discover';
 import type {
   ClientNodeSnapshot,
   ClientTask,
@@ -13,15 +14,29 @@ import type {
   UserOverlayNode,
   UserOverlayTopology,
 } from './model-paths';
-import { parseNetworkInspect, parseServiceInspect, taskEndpoints, type NetworkInfo } from './parse/docker';
-import { ifaceWithAddress, parseIpAddr, parseVxlanLinks } from './parse/iproute';
+import {
+  inspectErrorFor,
+  parseNetworksInspect,
+  taskEndpoints,
+  type NetworkEndpoint,
+  type NetworkInfo,
+  type ServiceInfo,
+  type TaskEndpoint,
+} from './parse/docker';
+import { ifaceWithAddress, parseIpAddr, parseVxlanLinks, type IfAddr } from './parse/iproute';
 import { shQuote, SshPool } from './ssh';
 
 export interface ClientDiscoverProps {
   readonly nodes: readonly string[];
-  /** First manager (service inspect runs there). */
+  /** First manager (the user overlay's id, subnet and VNI are read from its answer). */
   readonly manager: string;
   readonly service: string;
+  /** The service as the ingress discovery read it this round (`docker service inspect`, parsed): its VIPs and ports. */
+  readonly serviceInfo: ServiceInfo;
+  /** The ingress discovery's first reads per node (DiscoveryResult.reads): their networks and netns listing are reused. */
+  readonly reads?: DiscoveryResult['reads'];
+  /** Sandbox key per container id the ingress discovery already found (the served tasks); the rest are inspected. */
+  readonly sandboxKeys?: Readonly<Record<string, string>>;
   readonly clientService: string;
   readonly overlayNetwork: string;
   readonly netnsDir?: string | ((node: string) => string);
@@ -47,72 +62,84 @@ export function overlayNsOf(listing: string, networkId: string, dir: string): st
   return name ? `${dir}/${name}` : undefined;
 }
 
-async function inspectNet(pool: SshPool, node: string, name: string): Promise<NetworkInfo> {
-  const r = await pool.exec(node, `docker network inspect ${shQuote(name)}`, { check: false });
-  if (r.code !== 0)
+/** The user overlay and docker_gwbridge as this node sees them: one CLI process for both. */
+function overlayAndGwbridge(
+  node: string,
+  overlay: string,
+  r: { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string },
+): { readonly net: NetworkInfo; readonly gw: NetworkInfo } {
+  const { found } = r;
+  const net = found.get(overlay);
+  if (!net)
     throw new DiscoveryError(
       node,
       'user overlay',
-      `docker network inspect ${name} failed: ${r.stderr.trim()}; the lab's overlay appears on a node once a task uses it (run the Ansible provisioning)`,
+      `docker network inspect ${overlay} failed: ${inspectErrorFor(r.stderr, overlay)}; the lab's overlay appears on a node once a task uses it (run the Ansible provisioning)`,
     );
-  return parseNetworkInspect(r.stdout);
+  const gw = found.get('docker_gwbridge');
+  if (!gw)
+    throw new DiscoveryError(
+      node,
+      'docker_gwbridge',
+      `docker network inspect docker_gwbridge failed: ${inspectErrorFor(r.stderr, 'docker_gwbridge')}; it appears once the node joined the swarm`,
+    );
+  return { net, gw };
 }
 
-/** Endpoints of one service's tasks on a network, with the interface inside each container. */
-async function endpointsOn(
-  pool: SshPool,
+/** A task endpoint on the user overlay with its sandbox and the interface holding its address there. */
+function endpointIn(
   node: string,
   net: NetworkInfo,
-  service: string,
-): Promise<Array<OverlayEndpoint & { taskId: string }>> {
-  const local = taskEndpoints(net, service);
-  if (!local.length) return [];
-  const keys = (
-    await pool.exec(
+  t: TaskEndpoint,
+  sandboxKey: string | undefined,
+  addrs: readonly IfAddr[] | undefined,
+): OverlayEndpoint & { taskId: string } {
+  if (!sandboxKey) throw new DiscoveryError(node, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
+  const itf = addrs && ifaceWithAddress([...addrs], t.ip);
+  if (!itf)
+    throw new DiscoveryError(
       node,
-      `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
-    )
-  ).stdout;
-  const sandboxOf = new Map(
-    keys
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.trim().split(/\s+/) as [string, string]),
-  );
-  return Promise.all(
-    local.map(async (t) => {
-      const sandboxKey = sandboxOf.get(t.containerId);
-      if (!sandboxKey)
-        throw new DiscoveryError(node, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
-      const addrs = parseIpAddr((await pool.exec(node, inNs(sandboxKey, 'ip -o addr show'))).stdout);
-      const itf = ifaceWithAddress(addrs, t.ip);
-      if (!itf)
-        throw new DiscoveryError(
-          node,
-          'task',
-          `container ${t.containerId.slice(0, 12)} has no interface with its ${net.name} address ${t.ip}`,
-        );
-      return {
-        node,
-        containerId: t.containerId,
-        sandboxKey,
-        ip: t.ip,
-        mac: t.mac,
-        iface: itf.ifname,
-        taskId: t.taskId,
-      };
-    }),
-  );
+      'task',
+      `container ${t.containerId.slice(0, 12)} has no interface with its ${net.name} address ${t.ip}`,
+    );
+  return { node, containerId: t.containerId, sandboxKey, ip: t.ip, mac: t.mac, iface: itf.ifname, taskId: t.taskId };
 }
 
+/**
+ * The user overlay, the service's VIP on it and the client task on every node. Reuses what the
+ * ingress discovery read in the same round (the service inspect; per node the overlay and
+ * docker_gwbridge networks, the netns listing, the served tasks' sandbox keys), so per node it
+ * runs one `docker inspect` of the containers whose sandbox is not known yet (the client tasks)
+ * and the namespaces' `ip` reads, in two execs (the second needs the first's sandbox keys).
+ * Without `reads` that name the overlay, it reads the networks itself (one more CLI process).
+ */
 export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Promise<UserOverlayTopology> {
   const nsDirOf = (node: string): string =>
     typeof p.netnsDir === 'function' ? p.netnsDir(node) : (p.netnsDir ?? '/var/run/docker/netns');
-  const [ovl, svcJson] = await Promise.all([
-    inspectNet(pool, p.manager, p.overlayNetwork),
-    pool.exec(p.manager, `docker service inspect ${shQuote(p.service)}`),
-  ]);
-  const svc = parseServiceInspect(svcJson.stdout);
+  // Each node's networks and namespace files: as the ingress discovery read them this round when it
+  // asked for the overlay too (no CLI process of its own), else read here, every node at once. The
+  // manager's network is judged first (its errors name it).
+  type First = { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string; readonly listing: string };
+  const firstReads = new Map<string, Promise<First>>();
+  const first = (node: string): Promise<First> => {
+    let r = firstReads.get(node);
+    if (!r) {
+      const known = p.reads?.[node];
+      const dir = nsDirOf(node);
+      r = known?.asked.includes(p.overlayNetwork)
+        ? Promise.resolve({ found: known.networks, stderr: known.networkErrors, listing: known.netnsListing })
+        : Promise.all([
+            pool.exec(node, `docker network inspect ${shQuote(p.overlayNetwork)} docker_gwbridge`, { check: false }),
+            pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((x) => x.stdout),
+          ]).then(([nets, listing]) => ({ found: parseNetworksInspect(nets.stdout), stderr: nets.stderr, listing }));
+      r.catch(() => undefined); // judged below, per node; not an unhandled rejection meanwhile
+      firstReads.set(node, r);
+    }
+    return r;
+  };
+  for (const n of p.nodes) void first(n);
+  const ovl = overlayAndGwbridge(p.manager, p.overlayNetwork, await first(p.manager)).net;
+  const svc = p.serviceInfo;
   const vip = svc.vips.find((v) => v.networkId === ovl.id)?.ip;
   if (!vip)
     throw new DiscoveryError(
@@ -131,19 +158,48 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   let vipInClient = false;
   await pool.all(p.nodes, async (node) => {
     const dir = nsDirOf(node);
-    const [net, gw, listing] = await Promise.all([
-      inspectNet(pool, node, p.overlayNetwork),
-      pool.exec(node, 'docker network inspect docker_gwbridge').then((r) => parseNetworkInspect(r.stdout)),
-      pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((r) => r.stdout),
-    ]);
+    const read = await first(node);
+    const { listing } = read;
+    const { net, gw } = overlayAndGwbridge(node, p.overlayNetwork, read);
     const nsPath = overlayNsOf(listing, ovl.id, dir);
     if (!nsPath) throw new DiscoveryError(node, 'user overlay', `no namespace *-${ovl.id.slice(0, 10)} in ${dir}`);
-    const [ovAddr, ovLinks, served, client] = await Promise.all([
-      pool.exec(node, inNs(nsPath, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-      pool.exec(node, inNs(nsPath, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
-      endpointsOn(pool, node, net, p.service),
-      endpointsOn(pool, node, net, p.clientService),
+    const servedEps = taskEndpoints(net, p.service);
+    const clientEps = taskEndpoints(net, p.clientService);
+    const known = p.sandboxKeys ?? {};
+    const unknown = [...servedEps, ...clientEps].filter((t) => !known[t.containerId]).map((t) => t.containerId);
+    const lbE = net.endpoints.find((x) => x.key === `lb-${net.name}`);
+    const lbNs = lbE ? lbNsOf(listing, ovl.id, dir) : undefined;
+    const servedKnown = servedEps.filter((t) => known[t.containerId]);
+    // One exec: the overlay namespace, the lb namespace, the served tasks whose sandbox the ingress
+    // discovery found, and the sandbox keys of the rest (the client tasks) — independent reads.
+    const parts = await execBatch(pool, node, [
+      inNs(nsPath, 'ip -o addr show'),
+      inNs(nsPath, 'ip -d -o link show type vxlan'),
+      ...(lbNs ? [inNs(lbNs, 'ip -o addr show')] : []),
+      ...servedKnown.map((t) => inNs(known[t.containerId], 'ip -o addr show')),
+      ...(unknown.length ? [sandboxKeysCommand(unknown)] : []),
     ]);
+    const [ovAddrPart, ovLinkPart, ...rest] = parts;
+    const lbPart = lbNs ? rest.shift() : undefined;
+    const servedParts = rest.splice(0, servedKnown.length);
+    const keysPart = unknown.length ? rest.shift() : undefined;
+    const ovAddr = parseIpAddr(checked(ovAddrPart));
+    const ovLinks = parseVxlanLinks(checked(ovLinkPart));
+    const keyOf = new Map(Object.entries(known));
+    if (keysPart) for (const [id, k] of parseSandboxKeys(checked(keysPart))) keyOf.set(id, k);
+    const addrsOf = new Map<string, IfAddr[]>();
+    servedKnown.forEach((t, i) => addrsOf.set(t.containerId, parseIpAddr(checked(servedParts[i]))));
+    // Then the containers whose sandbox was just learnt, in one more exec.
+    const later = [...servedEps, ...clientEps].filter((t) => !addrsOf.has(t.containerId) && keyOf.get(t.containerId));
+    const laterParts = await execBatch(
+      pool,
+      node,
+      later.map((t) => inNs(keyOf.get(t.containerId)!, 'ip -o addr show')),
+    );
+    later.forEach((t, i) => addrsOf.set(t.containerId, parseIpAddr(checked(laterParts[i]))));
+    const resolve = (t: TaskEndpoint) => endpointIn(node, net, t, keyOf.get(t.containerId), addrsOf.get(t.containerId));
+    const served = servedEps.map(resolve);
+    const client = clientEps.map(resolve);
     const bridge = ifaceWithAddress(ovAddr, ovl.gateway);
     const vx = ovLinks.find((l) => l.vni === vni);
     if (!bridge || !vx)
@@ -153,7 +209,7 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
         `no bridge holding ${ovl.gateway} or no vxlan device with VNI ${vni} inside ${nsPath} (seen: ${ovLinks.map((l) => `${l.ifname} vni ${l.vni}`).join(', ') || 'none'})`,
       );
     const gwIface = 'docker_gwbridge';
-    const lb = await lbEndpoint(pool, node, net, lbNsOf(listing, ovl.id, dir), vip);
+    const lb = lbE && lbNs && lbPart ? lbEndpoint(node, lbE, lbNs, parseIpAddr(checked(lbPart)), vip) : undefined;
     if (lb?.holdsVip) vipInLb = true;
     nodes.push({
       name: node,
@@ -171,7 +227,7 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
         'client task',
         `no task of ${p.clientService} on ${p.overlayNetwork} here; the lab's paths need it (run the Ansible provisioning)`,
       );
-    const cAddrs = parseIpAddr((await pool.exec(node, inNs(c.sandboxKey, 'ip -o addr show'))).stdout);
+    const cAddrs = addrsOf.get(c.containerId)!;
     const gwIf = cAddrs.find((a) => a.ifname !== c.iface && a.ifname !== 'lo' && inSubnet(a.address, gw.subnet));
     if (!gwIf)
       throw new DiscoveryError(
@@ -201,17 +257,14 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
 }
 
 /** The network's `lb-<network>` endpoint on a node: its namespace, address, MAC and interface there. */
-async function lbEndpoint(
-  pool: SshPool,
+function lbEndpoint(
   node: string,
-  net: NetworkInfo,
-  nsPath: string | undefined,
+  e: NetworkEndpoint,
+  nsPath: string,
+  addrs: readonly IfAddr[],
   vip: string,
-): Promise<{ endpoint: LoadBalancerEndpoint; holdsVip: boolean } | undefined> {
-  const e = net.endpoints.find((x) => x.key === `lb-${net.name}`);
-  if (!e || !nsPath) return undefined;
-  const addrs = parseIpAddr((await pool.exec(node, inNs(nsPath, 'ip -o addr show'))).stdout);
-  const itf = ifaceWithAddress(addrs, e.ip);
+): { endpoint: LoadBalancerEndpoint; holdsVip: boolean } {
+  const itf = ifaceWithAddress([...addrs], e.ip);
   if (!itf)
     throw new DiscoveryError(
       node,

@@ -6,13 +6,15 @@
 import type { NodeInfo, TaskInfo, Topology } from './model';
 import {
   matchNodeName,
+  inspectErrorFor,
   NetworkInfo,
-  parseFirewallBackend,
-  parseNetworkInspect,
+  parseDockerInfo,
+  parseNetworksInspect,
   parseNodeLs,
   parseServiceInspect,
   sboxEndpoint,
   taskEndpoints,
+  type ServiceInfo,
 } from './parse/docker';
 import {
   IfAddr,
@@ -22,6 +24,7 @@ import {
   parseVxlanLinks,
   pickDockerNetns,
 } from './parse/iproute';
+import { checked, execBatch } from './batch';
 import { MissingToolError, parseToolProbe, requiredMissing, toolProbeCommand } from './parse/tools';
 import { shQuote, SshPool } from './ssh';
 
@@ -33,6 +36,11 @@ export interface DiscoverProps {
   readonly service: string;
   /** Where Docker keeps namespace files (`<exec-root>/netns`), or a function of the node. Default `/var/run/docker/netns`. */
   readonly netnsDir?: string | ((node: string) => string);
+  /**
+   * More networks to read in the same `docker network inspect` (the client paths' user overlay): one
+   * CLI process for all. A missing one fails nothing here; `DiscoveryResult.reads` says it is absent.
+   */
+  readonly extraNetworks?: readonly string[];
   /** Progress: one line per node and step. */
   readonly log?: (node: string, step: string, detail: string) => void;
 }
@@ -62,6 +70,10 @@ export interface NodeFacts {
   readonly gwbridge: NetworkInfo;
   readonly netnsListing: string;
   readonly hostAddrs: IfAddr[];
+  /** Every network the node's inspect found, by name, and its stderr (the lines naming those it did not). */
+  readonly networks: ReadonlyMap<string, NetworkInfo>;
+  readonly networkErrors: string;
+  readonly networksAsked: readonly string[];
 }
 
 /** `nsenter --net=<path> <cmd>` (the namespace path is quoted). */
@@ -69,85 +81,110 @@ export function inNs(nsPath: string, command: string): string {
   return `nsenter --net=${shQuote(nsPath)} ${command}`;
 }
 
+/** `docker inspect` of containers' sandbox (network namespace) paths, one line `<id> <path>` each. */
+export function sandboxKeysCommand(containerIds: readonly string[]): string {
+  return `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${containerIds.join(' ')}`;
+}
+
+/** Container id -> SandboxKey from `sandboxKeysCommand`'s output. */
+export function parseSandboxKeys(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/) as [string, string]),
+  );
+}
+
+/** Version, swarm state, role and firewall backend in one CLI process. */
+export const DOCKER_INFO_COMMAND = `docker info --format '{{json .}}'`;
+
 async function gatherNode(
   pool: SshPool,
   node: { name: string; ip: string },
   netnsDir: string,
   log: DiscoverProps['log'],
+  extraNetworks: readonly string[] = [],
 ): Promise<NodeFacts> {
-  const x = (cmd: string): Promise<string> => pool.exec(node.name, cmd).then((r) => r.stdout);
   const t0 = Date.now();
-  // Every first command in one round trip (each costs seconds on TCG); their answers are judged in
-  // order: missing tools, then the daemon (without it every docker command fails alike), then the rest.
-  const probe = x(toolProbeCommand());
-  const ping = pool.exec(node.name, `docker version --format '{{.Server.Version}}'`, { check: false });
-  const infoP = x(`docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'`);
-  // Its own call: a CLI older than the field fails the template, which must not cost the rest.
-  const firewallP = pool.exec(node.name, `docker info --format '{{json .FirewallBackend}}'`, { check: false });
-  const ingressP = pool.exec(node.name, 'docker network inspect ingress', { check: false });
-  const gwbridgeP = pool.exec(node.name, 'docker network inspect docker_gwbridge', { check: false });
-  const netnsP = x(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
-  const hostAddrP = x('ip -o addr show');
-  await Promise.allSettled([probe, ping, infoP, firewallP, ingressP, gwbridgeP, netnsP, hostAddrP]);
-  const tools = parseToolProbe(await probe);
+  // Every first command in one round trip, and as few docker CLI processes as possible (each costs
+  // 1-1.5 s of a TCG guest's vCPU): one `docker info` answers version, swarm state, role and firewall
+  // backend; one `docker network inspect` both networks; the tool probe, the netns listing and the
+  // host's addresses share one exec. Judged in order: missing tools, then the daemon (without it
+  // every docker command fails alike), then the rest.
+  const localP = execBatch(pool, node.name, [
+    toolProbeCommand(),
+    `ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`,
+    'ip -o addr show',
+  ]);
+  const infoP = pool.exec(node.name, DOCKER_INFO_COMMAND, { check: false });
+  const asked = [
+    'ingress',
+    'docker_gwbridge',
+    ...extraNetworks.filter((n) => n !== 'ingress' && n !== 'docker_gwbridge'),
+  ];
+  const netsP = pool.exec(node.name, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false });
+  await Promise.allSettled([localP, infoP, netsP]);
+  const [probePart, netnsPart, hostAddrPart] = await localP;
+  const tools = parseToolProbe(checked(probePart));
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
   if (missing.length) throw new MissingToolError(node.name, missing);
-  const pinged = await ping;
-  if (pinged.code !== 0) {
-    const why = pinged.stderr.trim().split('\n').pop() ?? '';
+  const info = parseDockerInfo(await infoP);
+  if ('error' in info) {
+    const why = info.error;
     throw new DiscoveryError(
       node.name,
       'docker',
       /Cannot connect to the Docker daemon|docker\.sock/.test(why)
         ? `the Docker daemon is not running (${why}); start it (systemctl start docker) or re-run the Ansible provisioning`
-        : `\`docker version\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
+        : `\`docker info\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
     );
   }
-  const version = pinged.stdout;
-  const [info, firewall, ingress, gwbridge, netnsListing, hostAddr] = [
-    await infoP,
-    await firewallP,
-    await ingressP,
-    await gwbridgeP,
-    await netnsP,
-    await hostAddrP,
-  ];
-  const [state, control] = info.trim().split(/\s+/);
-  const backend = parseFirewallBackend(firewall);
+  const [nets, netnsListing, hostAddr] = [await netsP, checked(netnsPart), checked(hostAddrPart)];
+  const version = info.serverVersion;
+  const state = info.localNodeState;
+  const control = info.controlAvailable;
+  const backend = info.firewallBackend;
   if (state !== 'active')
     throw new DiscoveryError(
       node.name,
       'swarm',
       `node is not in a swarm (LocalNodeState=${state}); run the Ansible provisioning (swarm init/join)`,
     );
-  if (ingress.code !== 0)
+  const found = parseNetworksInspect(nets.stdout);
+  const ingress = found.get('ingress');
+  const gwbridge = found.get('docker_gwbridge');
+  if (!ingress)
     throw new DiscoveryError(
       node.name,
       'ingress network',
-      `docker network inspect ingress failed: ${ingress.stderr.trim()}; the swarm has no ingress network (docker network create --ingress ...)`,
+      `docker network inspect ingress failed: ${inspectErrorFor(nets.stderr, 'ingress')}; the swarm has no ingress network (docker network create --ingress ...)`,
     );
-  if (gwbridge.code !== 0)
+  if (!gwbridge)
     throw new DiscoveryError(
       node.name,
       'docker_gwbridge',
-      `docker network inspect docker_gwbridge failed: ${gwbridge.stderr.trim()}; it appears once the node joined the swarm`,
+      `docker network inspect docker_gwbridge failed: ${inspectErrorFor(nets.stderr, 'docker_gwbridge')}; it appears once the node joined the swarm`,
     );
   log?.(
     node.name,
     'discover',
-    `docker ${version.trim()}${backend ? ` (firewall backend ${backend})` : ''}, ${control === 'true' ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
+    `docker ${version}${backend ? ` (firewall backend ${backend})` : ''}, ${control ? 'manager' : 'worker'} (${Date.now() - t0} ms)`,
   );
   return {
     name: node.name,
     ip: node.ip,
     tools,
-    engineVersion: version.trim(),
+    engineVersion: version,
     ...(backend ? { firewallBackend: backend } : {}),
-    controlAvailable: control === 'true',
-    ingress: parseNetworkInspect(ingress.stdout),
-    gwbridge: parseNetworkInspect(gwbridge.stdout),
+    controlAvailable: control,
+    ingress,
+    gwbridge,
     netnsListing,
     hostAddrs: parseIpAddr(hostAddr),
+    networks: found,
+    networkErrors: nets.stderr,
+    networksAsked: asked,
   };
 }
 
@@ -155,6 +192,22 @@ export interface DiscoveryResult {
   readonly topology: Topology;
   /** Interface of each task on the ingress network, by container id (matched by address, `eth0` in the seed). */
   readonly taskIfaces: Readonly<Record<string, string>>;
+  /** The service as `docker service inspect` showed it (all its VIPs and ports): the client paths' discovery reuses it. */
+  readonly service: ServiceInfo;
+  /** What each node's first reads showed, by node name, for the client paths' discovery to reuse. */
+  readonly reads: Readonly<Record<string, NodeReads>>;
+}
+
+/** One node's first reads, as they came back this round. */
+export interface NodeReads {
+  /** The networks that inspect asked for. */
+  readonly asked: readonly string[];
+  /** Networks `docker network inspect` found there, by name (ingress, docker_gwbridge, `extraNetworks`). */
+  readonly networks: ReadonlyMap<string, NetworkInfo>;
+  /** That inspect's stderr: one line per network it did not find. */
+  readonly networkErrors: string;
+  /** `ls -1` of Docker's netns dir. */
+  readonly netnsListing: string;
 }
 
 /** Discover the topology. Throws `DiscoveryError` / `MissingToolError` / SSH errors with node and fix. */
@@ -168,6 +221,7 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
       props.nodes.find((n) => n.name === name)!,
       nsDirOf(name),
       props.log,
+      props.extraNetworks,
     ),
   );
   const svc = await readService(pool, facts, names, props.service);
@@ -182,7 +236,13 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
         props,
       ),
   );
-  return assemble(props, svc, perNode);
+  const reads = Object.fromEntries(
+    facts.map((f): [string, NodeReads] => [
+      f.name,
+      { asked: f.networksAsked, networks: f.networks, networkErrors: f.networkErrors, netnsListing: f.netnsListing },
+    ]),
+  );
+  return { ...assemble(props, svc, perNode), reads };
 }
 
 /** What the manager says about the swarm and the service. */
@@ -262,19 +322,17 @@ async function discoverNode(
       'docker network inspect shows no ingress-sbox endpoint on ingress/docker_gwbridge',
     );
   const local = taskEndpoints(f.ingress, props.service);
-  const [sboxAddr, ovAddr, ovLinks, sandboxes] = await Promise.all([
-    pool.exec(name, inNs(nsList.sbox, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-    pool.exec(name, inNs(nsList.overlay, 'ip -o addr show')).then((r) => parseIpAddr(r.stdout)),
-    pool.exec(name, inNs(nsList.overlay, 'ip -d -o link show type vxlan')).then((r) => parseVxlanLinks(r.stdout)),
-    local.length
-      ? pool
-          .exec(
-            name,
-            `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${local.map((t) => t.containerId).join(' ')}`,
-          )
-          .then((r) => r.stdout)
-      : Promise.resolve(''),
+  // One exec for the namespaces' addresses, the vxlan device and the tasks' sandbox keys (independent reads).
+  const [sboxPart, ovAddrPart, ovLinkPart, sandboxPart] = await execBatch(pool, name, [
+    inNs(nsList.sbox, 'ip -o addr show'),
+    inNs(nsList.overlay, 'ip -o addr show'),
+    inNs(nsList.overlay, 'ip -d -o link show type vxlan'),
+    ...(local.length ? [sandboxKeysCommand(local.map((t) => t.containerId))] : []),
   ]);
+  const sboxAddr = parseIpAddr(checked(sboxPart));
+  const ovAddr = parseIpAddr(checked(ovAddrPart));
+  const ovLinks = parseVxlanLinks(checked(ovLinkPart));
+  const sandboxes = sandboxPart ? checked(sandboxPart) : '';
   const nic = ifaceWithAddress(f.hostAddrs, f.ip);
   if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
   const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
@@ -294,37 +352,39 @@ async function discoverNode(
       'overlay namespace',
       `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`,
     );
-  const sandboxOf = new Map(
-    sandboxes
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.trim().split(/\s+/) as [string, string]),
+  const sandboxOf = parseSandboxKeys(sandboxes);
+  const keys = local.map((t) => {
+    const key = sandboxOf.get(t.containerId);
+    if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
+    return key;
+  });
+  // Every task's addresses in one exec. The task's interface on ingress is found by its address:
+  // eth0 in the seed, eth2 when ingress attaches last.
+  const taskAddrs = await execBatch(
+    pool,
+    name,
+    keys.map((k) => inNs(k, 'ip -o addr show')),
   );
-  const tasks = await Promise.all(
-    local.map(async (t): Promise<TaskInfo> => {
-      const key = sandboxOf.get(t.containerId);
-      if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);
-      // The task's interface on ingress is found by its address: eth0 in the seed, eth2 when ingress attaches last.
-      const addrs = parseIpAddr((await pool.exec(name, inNs(key, 'ip -o addr show'))).stdout);
-      const itf = ifaceWithAddress(addrs, t.ip);
-      if (!itf)
-        throw new DiscoveryError(
-          name,
-          'task',
-          `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
-        );
-      return {
-        id: t.taskId,
-        slot: t.slot,
-        node: name,
-        containerId: t.containerId,
-        ingressIp: t.ip,
-        ingressMac: t.mac,
-        sandboxKey: key,
-        ingressIface: itf.ifname,
-      };
-    }),
-  );
+  const tasks = local.map((t, i): TaskInfo => {
+    const addrs = parseIpAddr(checked(taskAddrs[i]));
+    const itf = ifaceWithAddress(addrs, t.ip);
+    if (!itf)
+      throw new DiscoveryError(
+        name,
+        'task',
+        `container ${t.containerId.slice(0, 12)} has no interface with its ingress address ${t.ip}`,
+      );
+    return {
+      id: t.taskId,
+      slot: t.slot,
+      node: name,
+      containerId: t.containerId,
+      ingressIp: t.ip,
+      ingressMac: t.mac,
+      sandboxKey: keys[i],
+      ingressIface: itf.ifname,
+    };
+  });
   const row = s.swarmNodes.find((r) => matchNodeName(r.hostname, [name]) === name);
   props.log?.(
     name,
@@ -358,7 +418,11 @@ async function discoverNode(
 }
 
 /** The typed topology from the per-node findings, in the lab's node order. */
-function assemble(props: DiscoverProps, s: ServiceFacts, perNode: readonly NodeDiscovery[]): DiscoveryResult {
+function assemble(
+  props: DiscoverProps,
+  s: ServiceFacts,
+  perNode: readonly NodeDiscovery[],
+): Omit<DiscoveryResult, 'reads'> {
   const names = props.nodes.map((n) => n.name);
   const tasks = perNode.flatMap((p) => p.tasks);
   if (!tasks.length)
@@ -393,5 +457,5 @@ function assemble(props: DiscoverProps, s: ServiceFacts, perNode: readonly NodeD
     },
   };
   const taskIfaces = Object.fromEntries(tasks.map((t) => [t.containerId, t.ingressIface as string]));
-  return { topology, taskIfaces };
+  return { topology, taskIfaces, service: s.svc };
 }

@@ -4,6 +4,7 @@
  * listener (inside the lab's namespace, on the client address) while the captures run, and send the
  * exchanges from the client containers.
  */
+import type { DiscoveryResult } from './discover';
 import { discoverClient, snapshotClient } from './discover-client';
 import type { NodeSnapshot, RequestRecord, Topology } from './model';
 import type { SshPool } from './ssh';
@@ -32,12 +33,21 @@ export interface PreparedClient {
  * Discovery and snapshots for the client paths (they need only the ingress discovery, so they run
  * beside the ingress snapshot); starts the egress listener when egress is asked for.
  */
-export async function prepareClient(pool: SshPool, topology: Topology, p: ClientRoundProps): Promise<PreparedClient> {
+export async function prepareClient(
+  pool: SshPool,
+  discovery: DiscoveryResult,
+  p: ClientRoundProps,
+): Promise<PreparedClient> {
+  const { topology } = discovery;
   const manager = topology.nodes.find((n) => n.leader) ?? topology.nodes.find((n) => n.swarmRole === 'manager');
   const userOverlay = await discoverClient(pool, {
     nodes: p.nodes,
     manager: (manager ?? topology.nodes[0]).name,
     service: topology.service.name,
+    // Read this round by the ingress discovery: not asked again.
+    serviceInfo: discovery.service,
+    reads: discovery.reads,
+    sandboxKeys: Object.fromEntries(topology.service.tasks.map((t) => [t.containerId, t.sandboxKey])),
     clientService: p.clientService,
     overlayNetwork: p.overlayNetwork,
     log: p.log,

@@ -80,15 +80,23 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       log(n, 'connect', `ssh ready as ${pool.user} (${Date.now() - t0} ms)`);
     }),
   );
-  let { topology } = await step('discover', () =>
+  const paths = props.paths ?? selectPaths();
+  const overlayNetwork = props.client?.overlayNetwork ?? 'ol_network';
+  const clientPaths = paths
+    .map((p) => p.id)
+    .filter((id): id is ClientPath => CLIENT_PATH_IDS.includes(id as ClientPath));
+  const discovery = await step('discover', () =>
     discover(pool, {
       nodes: props.nodes,
       clientIp: props.clientIp,
       service: props.service,
       log,
+      // The client paths' user overlay is read in the ingress discovery's own network inspect.
+      ...(clientPaths.length ? { extraNetworks: [overlayNetwork] } : {}),
       ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
     }),
   );
+  let { topology } = discovery;
   log(
     '*',
     'discover',
@@ -102,10 +110,6 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
       'traffic',
       new Error(`entry node "${props.entryNode}" is not a lab node (${topology.nodes.map((n) => n.name).join(', ')})`),
     );
-  const paths = props.paths ?? selectPaths();
-  const clientPaths = paths
-    .map((p) => p.id)
-    .filter((id): id is ClientPath => CLIENT_PATH_IDS.includes(id as ClientPath));
   // Client paths start in the client task on the first node (egress: on every node).
   const clientProps: ClientRoundProps | undefined = clientPaths.length
     ? {
@@ -113,7 +117,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         nodes: props.nodes.map((n) => n.name),
         clientIp: props.clientIp,
         clientService: props.client?.service ?? `${props.service}-client`,
-        overlayNetwork: props.client?.overlayNetwork ?? 'ol_network',
+        overlayNetwork,
         log,
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
@@ -122,7 +126,7 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
   // A lab without what the client paths need (no client task, no user overlay) must not cost the
   // ingress verdict: those paths get no requests and the engine reports them as not judged.
   const preparing = clientProps
-    ? prepareClient(pool, topology, clientProps).catch((e: Error) => {
+    ? prepareClient(pool, discovery, clientProps).catch((e: Error) => {
         if (props.signal?.aborted) throw e;
         log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
         return undefined;

@@ -25,6 +25,14 @@ export const REPLAY_NODES = [
 export const C10 = '86e2f87808941e12b5912ec5ee922dc48b04fbb4ce035189323eda51d4b74cac'; // seed: my-nginx.1 on centos7-10
 export const C18 = '7fd6d0335ad4c2a9bd8d9d4b1b0c9f7b6e3a2d1c0b9a8f7e6d5c4b3a2f1e0d9c'; // derived: my-nginx.2 on centos7-18
 
+/**
+ * `docker info --format '{{json .}}'` reduced to what discovery reads (the seed recorded no docker info;
+ * these are the version and roles the replay nodes had before: 24.0.7, manager and worker).
+ */
+function dockerInfo(version: string, state: string, control: boolean): string {
+  return JSON.stringify({ ServerVersion: version, Swarm: { LocalNodeState: state, ControlAvailable: control } }) + '\n';
+}
+
 /** Replay data per host: h1 = the seed's centos7-10 output; h2 = derived for a second node. */
 function writeReplay(replay: string): void {
   const ingress = JSON.parse(fx('seed000-network-inspect-ingress.json'));
@@ -48,21 +56,20 @@ function writeReplay(replay: string): void {
       IPv6Address: '',
     },
   };
+  const gwbridge = JSON.stringify(JSON.parse(fx('seed000-network-inspect-gwbridge.json'))[0]);
   const per: Record<string, Record<string, string>> = {
     h1: {
-      version: '24.0.7\n',
-      info: 'active true\n',
-      'network-ingress': JSON.stringify(h1Ingress),
-      'network-docker_gwbridge': fx('seed000-network-inspect-gwbridge.json'),
+      info: dockerInfo('24.0.7', 'active', true),
+      'network-ingress': JSON.stringify(h1Ingress[0]),
+      'network-docker_gwbridge': gwbridge,
       'node-ls': fx('seed000-docker-node-ls.txt'),
       'service-my-nginx': fx('seed000-service-inspect.json'),
       sandboxes: `${C10} ${replay}/netns-h1/a567c55696f4\n`,
     },
     h2: {
-      version: '24.0.7\n',
-      info: 'active false\n',
-      'network-ingress': JSON.stringify(h2Ingress),
-      'network-docker_gwbridge': fx('seed000-network-inspect-gwbridge.json'),
+      info: dockerInfo('24.0.7', 'active', false),
+      'network-ingress': JSON.stringify(h2Ingress[0]),
+      'network-docker_gwbridge': gwbridge,
       sandboxes: `${C18} ${replay}/netns-h2/7fd6d0335ad4\n`,
     },
   };
@@ -77,9 +84,15 @@ function writeReplay(replay: string): void {
     `#!/bin/sh
 d=${replay}/$SWL_NODE
 case "$1 $2" in
-  "version --format") cat $d/version ;;
-  "info --format") cat $d/info ;;
-  "network inspect") [ -f $d/network-$3 ] && cat $d/network-$3 || { echo "Error response from daemon: network $3 not found" >&2; exit 1; } ;;
+  "info --format") # a recorded failure: stdout, then stderr from info.err and exit 1 (as the CLI does)
+    [ "$3" = '{{json .}}' ] || { echo "replay docker: unexpected: $*" >&2; exit 99; }
+    cat $d/info; [ -f $d/info.err ] && { cat $d/info.err >&2; exit 1; }; exit 0 ;;
+  "network inspect") # like the CLI: one JSON array of the networks found, an error line per missing one, exit 1 then
+    shift 2; rc=0; sep=; printf '['
+    for n in "$@"; do
+      if [ -f $d/network-$n ]; then printf '%s' "$sep"; cat $d/network-$n; sep=,; else echo "Error response from daemon: network $n not found" >&2; rc=1; fi
+    done
+    echo ']'; exit $rc ;;
   "node ls") [ -f $d/node-ls ] && cat $d/node-ls || { echo "Error response from daemon: This node is not a swarm manager." >&2; exit 1; } ;;
   "service inspect") [ -f $d/service-$3 ] && cat $d/service-$3 || { echo "[]"; echo "Status: Error: no such service: $3, Code: 1" >&2; exit 1; } ;;
   "inspect --format") shift 3; for id in "$@"; do grep "^$id " $d/sandboxes || exit 1; done ;;

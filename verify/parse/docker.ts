@@ -89,6 +89,31 @@ function firstInspected(json: string, command: string): Record<string, any> | un
 export function parseNetworkInspect(json: string): NetworkInfo {
   const n = firstInspected(json, 'docker network inspect');
   if (!n || typeof n.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
+  return networkInfo(n);
+}
+
+/**
+ * Parse `docker network inspect <a> <b> ...`: the CLI prints a JSON array of the networks it found
+ * (`[]` when none) and exits non-zero naming the missing ones on stderr, so each is looked up by name.
+ */
+export function parseNetworksInspect(json: string): Map<string, NetworkInfo> {
+  let arr: unknown;
+  try {
+    arr = JSON.parse(json.trim() || '[]');
+  } catch (e) {
+    throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(arr)) throw new ParseError('docker network inspect', 'not a JSON array');
+  const out = new Map<string, NetworkInfo>();
+  for (const n of arr as Array<Record<string, any>>) {
+    if (typeof n?.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
+    const info = networkInfo(n);
+    out.set(info.name, info);
+  }
+  return out;
+}
+
+function networkInfo(n: Record<string, any>): NetworkInfo {
   const cfg = (n.IPAM?.Config ?? []).find((c: any) => typeof c?.Subnet === 'string' && c.Subnet.includes('.'));
   if (!cfg) throw new ParseError(`docker network inspect ${n.Name}`, 'no IPv4 IPAM config (Subnet)');
   const vxlan = String(n.Options?.['com.docker.network.driver.overlay.vxlanid_list'] ?? '');
@@ -117,6 +142,16 @@ export function parseNetworkInspect(json: string): NetworkInfo {
     peers: ((n.Peers ?? []) as any[]).map((p) => ({ name: String(p.Name), ip: String(p.IP) })),
     endpoints,
   };
+}
+
+/** The stderr line of a multi-network inspect that names `name` (else all of stderr). */
+export function inspectErrorFor(stderr: string, name: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const word = new RegExp(`(^|[\\s:"'])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s"'])`);
+  return lines.find((l) => word.test(l)) ?? lines.join('; ');
 }
 
 export interface TaskEndpoint {
@@ -196,19 +231,47 @@ export function matchNodeName(hostname: string, names: readonly string[]): strin
   return names.find((n) => n === short);
 }
 
+/** What verify reads from `docker info --format '{{json .}}'` (one CLI process instead of four). */
+export interface DockerInfo {
+  /** The daemon's version, the same string `docker version --format '{{.Server.Version}}'` prints. */
+  readonly serverVersion: string;
+  /** `inactive`, `pending`, `active`, `error`, `locked`. */
+  readonly localNodeState: string;
+  readonly controlAvailable: boolean;
+  /** FirewallBackend.Driver (API 1.49+); undefined where the CLI has no such field or the daemon reports none. */
+  readonly firewallBackend?: string;
+}
+
 /**
- * dockerd's firewall backend from `docker info --format '{{json .FirewallBackend}}'` (API 1.49+):
- * the driver as docker reports it (`iptables`, `nftables`, `iptables+firewalld`). Undefined where the
- * CLI has no such field (it exits non-zero), the daemon reports none (`null`), or the JSON is not it.
+ * Parse `docker info --format '{{json .}}'`. A daemon that does not answer gives an error string
+ * instead: newer CLIs exit non-zero with the reason on stderr, 20.10 exits 0 and lists it in
+ * `ServerErrors`; either way `ServerVersion` is empty.
  */
-export function parseFirewallBackend(r: { readonly code: number; readonly stdout: string }): string | undefined {
-  if (r.code !== 0) return undefined;
+export function parseDockerInfo(r: {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}): DockerInfo | { readonly error: string } {
+  let v: Record<string, any> | undefined;
   try {
-    const v = JSON.parse(r.stdout) as { Driver?: unknown } | null;
-    return typeof v?.Driver === 'string' && v.Driver ? v.Driver : undefined;
+    v = JSON.parse(r.stdout) as Record<string, any>;
   } catch {
-    return undefined;
+    v = undefined;
   }
+  const serverErrors = Array.isArray(v?.ServerErrors) ? (v?.ServerErrors as unknown[]).map(String) : [];
+  const version = typeof v?.ServerVersion === 'string' ? v.ServerVersion : '';
+  if (r.code !== 0 || serverErrors.length || !version) {
+    const why = r.stderr.trim().split('\n').pop() || serverErrors.join('; ') || (v ? 'no ServerVersion' : 'not JSON');
+    return { error: why };
+  }
+  const fw = v!.FirewallBackend as { Driver?: unknown } | null | undefined;
+  const driver = typeof fw?.Driver === 'string' && fw.Driver ? fw.Driver : undefined;
+  return {
+    serverVersion: version,
+    localNodeState: String(v!.Swarm?.LocalNodeState ?? ''),
+    controlAvailable: v!.Swarm?.ControlAvailable === true,
+    ...(driver ? { firewallBackend: driver } : {}),
+  };
 }
 
 /** Does a reported backend program Docker's rules with nftables (`nftables`, `nftables+firewalld`)? */

@@ -6,6 +6,8 @@
  * everything else (sshd, nsenter, ip, bridge, iptables-save) is real. Interface names are
  * deliberately shuffled on h2 to prove matching by subnet, not by name.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { planCaptures } from '../../../verify/capture-plan';
 import { discover, DiscoveryError } from '../../../verify/discover';
 import { snapshotAll } from '../../../verify/discover-snapshot';
@@ -147,4 +149,70 @@ test('a missing service names the manager node and the fix', async () => {
   expect(err.message).toMatch(
     /^centos7-10: service: service "no-such-svc" not found \(.*no such service: no-such-svc.*\); deploy it/,
   );
+});
+
+describe('what the combined first reads still tell apart', () => {
+  const h2 = (f: string): string => path.join(replay, 'h2', f);
+  /** Run discovery with h2's replay files changed; they are put back afterwards. */
+  async function withH2(change: Record<string, string | null>): Promise<Error> {
+    const put = (f: string, text: string | null): void => {
+      if (text === null) fs.rmSync(h2(f), { force: true });
+      else fs.writeFileSync(h2(f), text);
+    };
+    const saved = Object.keys(change).map(
+      (f) => [f, fs.existsSync(h2(f)) ? fs.readFileSync(h2(f), 'utf8') : null] as const,
+    );
+    try {
+      for (const [f, text] of Object.entries(change)) put(f, text);
+      return await discover(pool, { nodes, clientIp: '10.77.0.1', service: 'my-nginx', netnsDir }).then(
+        () => new Error('discovery passed'),
+        (e: Error) => e,
+      );
+    } finally {
+      for (const [f, text] of saved) put(f, text);
+    }
+  }
+
+  test('no docker_gwbridge on a node', async () => {
+    const err = await withH2({ 'network-docker_gwbridge': null });
+    expect(err).toBeInstanceOf(DiscoveryError);
+    expect(err.message).toBe(
+      'centos7-18: docker_gwbridge: docker network inspect docker_gwbridge failed: Error response from daemon: network docker_gwbridge not found; it appears once the node joined the swarm',
+    );
+  });
+
+  test('no ingress network (named first when both are missing)', async () => {
+    const cases: Array<Record<string, null>> = [
+      { 'network-ingress': null },
+      { 'network-ingress': null, 'network-docker_gwbridge': null },
+    ];
+    for (const change of cases) {
+      const err = await withH2(change);
+      expect(err.message).toBe(
+        'centos7-18: ingress network: docker network inspect ingress failed: Error response from daemon: network ingress not found; the swarm has no ingress network (docker network create --ingress ...)',
+      );
+    }
+  });
+
+  test('the daemon not running (the real CLI 28.2.2 answer) and a node outside the swarm', async () => {
+    const down = await withH2({
+      info: fs.readFileSync(
+        path.join(__dirname, '../../fixtures/discovery/real-docker28-info-json-no-daemon.json'),
+        'utf8',
+      ),
+      'info.err': fs.readFileSync(
+        path.join(__dirname, '../../fixtures/discovery/real-docker28-info-json-no-daemon.err'),
+        'utf8',
+      ),
+    });
+    expect(down.message).toBe(
+      'centos7-18: docker: the Docker daemon is not running (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?); start it (systemctl start docker) or re-run the Ansible provisioning',
+    );
+    const out = await withH2({
+      info: JSON.stringify({ ServerVersion: '24.0.7', Swarm: { LocalNodeState: 'inactive', ControlAvailable: false } }),
+    });
+    expect(out.message).toBe(
+      'centos7-18: swarm: node is not in a swarm (LocalNodeState=inactive); run the Ansible provisioning (swarm init/join)',
+    );
+  });
 });

@@ -5,8 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  inspectErrorFor,
   matchNodeName,
+  parseDockerInfo,
   parseNetworkInspect,
+  parseNetworksInspect,
   parseNodeLs,
   parseServiceInspect,
   ParseError,
@@ -96,6 +99,61 @@ describe('docker network inspect', () => {
     expect(() => parseNetworkInspect('Error: No such network: ingress')).toThrow(
       /cannot parse docker network inspect: not JSON/,
     );
+  });
+});
+
+describe('docker network inspect of several networks (one CLI process)', () => {
+  // The CLI prints one JSON array of the networks it found and an error line per missing one (exit 1).
+  const ingress = JSON.parse(fx('seed000-network-inspect-ingress.json'))[0];
+  const gw = JSON.parse(fx('seed000-network-inspect-gwbridge.json'))[0];
+  test('each network by name, whatever the order', () => {
+    const m = parseNetworksInspect(JSON.stringify([gw, ingress], null, 4));
+    expect([...m.keys()].sort()).toEqual(['docker_gwbridge', 'ingress']);
+    expect(m.get('ingress')).toEqual(parseNetworkInspect(fx('seed000-network-inspect-ingress.json')));
+    expect(m.get('docker_gwbridge')).toEqual(parseNetworkInspect(fx('seed000-network-inspect-gwbridge.json')));
+  });
+  test('a missing one is absent and its error line is the one naming it', () => {
+    expect([...parseNetworksInspect(JSON.stringify([ingress])).keys()]).toEqual(['ingress']);
+    expect(parseNetworksInspect('[]\n').size).toBe(0);
+    expect(parseNetworksInspect('').size).toBe(0);
+    const stderr = 'Error: No such network: ol_network\nError: No such network: docker_gwbridge\n';
+    expect(inspectErrorFor(stderr, 'docker_gwbridge')).toBe('Error: No such network: docker_gwbridge');
+    expect(inspectErrorFor(stderr, 'ol_network')).toBe('Error: No such network: ol_network');
+    expect(inspectErrorFor('Cannot connect to the Docker daemon\n', 'ingress')).toBe(
+      'Cannot connect to the Docker daemon',
+    );
+    expect(() => parseNetworksInspect('{"Id":1}')).toThrow(ParseError);
+  });
+});
+
+describe('docker info --format {{json .}}', () => {
+  test('version, swarm state and role from one answer; no FirewallBackend before API 1.49', () => {
+    const json = JSON.stringify({
+      ServerVersion: '20.10.24+dfsg1',
+      Swarm: { LocalNodeState: 'active', ControlAvailable: true },
+    });
+    expect(parseDockerInfo({ code: 0, stdout: json, stderr: '' })).toEqual({
+      serverVersion: '20.10.24+dfsg1',
+      localNodeState: 'active',
+      controlAvailable: true,
+    });
+  });
+  test('no daemon (real CLI 28.2.2): exit 1, the reason from stderr', () => {
+    const r = parseDockerInfo({
+      code: 1,
+      stdout: fx('real-docker28-info-json-no-daemon.json'),
+      stderr: fx('real-docker28-info-json-no-daemon.err'),
+    });
+    expect(r).toEqual({
+      error: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    });
+  });
+  test('no daemon, a CLI that exits 0 and lists it in ServerErrors (20.10), or an empty version: an error', () => {
+    const why = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+    const json = JSON.stringify({ ServerVersion: '', ServerErrors: [why] });
+    expect(parseDockerInfo({ code: 0, stdout: json, stderr: '' })).toEqual({ error: why });
+    expect(parseDockerInfo({ code: 0, stdout: '{}', stderr: '' })).toEqual({ error: 'no ServerVersion' });
+    expect(parseDockerInfo({ code: 0, stdout: 'garbage', stderr: '' })).toEqual({ error: 'not JSON' });
   });
 });
 

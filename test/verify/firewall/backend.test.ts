@@ -9,7 +9,7 @@ import { EXIT } from '../../../lib/exit';
 import { errorLine, readRoundFile } from '../../../verify/cli';
 import { BackendNotModelledError, refuseUnmodelledBackend } from '../../../verify/firewall-backend';
 import type { Topology } from '../../../verify/model';
-import { isNftablesBackend, parseFirewallBackend } from '../../../verify/parse/docker';
+import { isNftablesBackend, parseDockerInfo } from '../../../verify/parse/docker';
 import { RoundStepError } from '../../../verify/round';
 import type { ExecResult, SshPool } from '../../../verify/ssh';
 
@@ -38,18 +38,20 @@ function fakePool(): { pool: SshPool; ran: string[] } {
   return { pool: pool as unknown as SshPool, ran };
 }
 
-describe('docker info FirewallBackend', () => {
+describe('docker info FirewallBackend (from the one `docker info --format {{json .}}`)', () => {
+  const info = (extra: Record<string, unknown>): string =>
+    JSON.stringify({ ServerVersion: '29.8.0', Swarm: { LocalNodeState: 'active', ControlAvailable: false }, ...extra });
+  const backend = (stdout: string, code = 0): string | undefined => {
+    const r = parseDockerInfo({ code, stdout, stderr: '' });
+    return 'error' in r ? `error: ${r.error}` : r.firewallBackend;
+  };
   test('29.x reports the driver; a CLI without the field or a daemon without a value reports none', () => {
-    const json = '{"Driver":"nftables","Info":[["EnableUserlandProxy","true"]]}\n';
-    expect(parseFirewallBackend({ code: 0, stdout: json })).toBe('nftables');
-    expect(parseFirewallBackend({ code: 0, stdout: '{"Driver":"iptables+firewalld"}' })).toBe('iptables+firewalld');
-    expect(parseFirewallBackend({ code: 0, stdout: 'null\n' })).toBeUndefined();
-    expect(
-      parseFirewallBackend({
-        code: 1,
-        stdout: '',
-      }),
-    ).toBeUndefined();
+    // The value node-10 of the real debian12-docker29 lab answered to {{json .FirewallBackend}}.
+    const fw = { Driver: 'nftables', Info: [['EnableUserlandProxy', 'true']] };
+    expect(backend(info({ FirewallBackend: fw }))).toBe('nftables');
+    expect(backend(info({ FirewallBackend: { Driver: 'iptables+firewalld' } }))).toBe('iptables+firewalld');
+    expect(backend(info({ FirewallBackend: null }))).toBeUndefined();
+    expect(backend(info({}))).toBeUndefined(); // CLI older than the field: it is not in its JSON
     expect(
       [undefined, 'iptables', 'iptables+firewalld', 'nftables', 'nftables+firewalld'].map(isNftablesBackend),
     ).toEqual([false, false, false, true, true]);
