@@ -161,6 +161,23 @@ interface Conn {
 }
 
 /** One SSH connection per node, opened on first use and reused; `close()` ends them all. */
+/**
+ * Open an exec channel. sshd refuses one past its MaxSessions, or while it is short of processes,
+ * with "Channel open failure" (seen on the Docker 29 lab under a busy round): the command never
+ * started, so a few more attempts after a short wait are safe; any other error is final.
+ */
+function openExec(client: Client, line: string): Promise<ClientChannel> {
+  return retry(
+    () =>
+      new Promise<ClientChannel>((resolve, reject) =>
+        client.exec(line, (err, stream) => (err ? reject(err) : resolve(stream))),
+      ),
+    { attempts: 4, delayMs: 250, factor: 2, retryable: (e) => /Channel open failure/i.test((e as Error).message) },
+  ).catch((e: unknown) => {
+    throw e instanceof RetryError ? e.lastError : e;
+  });
+}
+
 export class SshPool {
   private readonly targets = new Map<string, SshTarget>();
   private readonly conns = new Map<string, Promise<Conn>>();
@@ -347,66 +364,68 @@ export class SshPool {
         throw e;
       }
     }
-    const res = await new Promise<ExecResult>((resolve, reject) => {
-      conn.client.exec(line, (err, stream) => {
-        if (err) {
-          reject(new RemoteCommandError(node, t.host, command, null, '', '', `could not start: ${err.message}`));
-          return;
-        }
-        this.channels.add(stream);
-        let out = '';
-        let errOut = '';
-        let done = false;
-        const s = opts.ignoreAbort ? undefined : this.p.signal;
-        const end = (e?: Error, r?: ExecResult): void => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          s?.removeEventListener('abort', onAbort);
-          this.channels.delete(stream);
-          if (e) reject(e);
-          else resolve(r!);
-        };
-        const kill = (): void => {
-          try {
-            stream.signal('KILL');
-          } catch {
-            /* channel already gone */
-          }
-          stream.close();
-        };
-        const onAbort = (): void => {
-          kill();
-          end(new AbortError(`\`${command}\` on ${node}`));
-        };
-        s?.addEventListener('abort', onAbort, { once: true });
-        const timer = setTimeout(() => {
-          kill();
-          end(new RemoteCommandError(node, t.host, command, null, out, errOut, `timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-        stream.on('data', (d: Buffer) => {
-          if (out.length < MAX_OUTPUT) out += d.toString('utf8');
-        });
-        stream.stderr.on('data', (d: Buffer) => {
-          if (errOut.length < MAX_OUTPUT) errOut += d.toString('utf8');
-        });
-        stream.on('close', (code: number | null, signal?: string) => {
-          if (code === null || code === undefined) {
-            end(
-              new RemoteCommandError(
-                node,
-                t.host,
-                command,
-                null,
-                out,
-                errOut,
-                signal ? `killed by signal ${signal}` : 'ended without an exit status (connection lost?)',
-              ),
-            );
-          } else end(undefined, { stdout: out, stderr: errOut, code, ...(signal ? { signal } : {}) });
-        });
-      });
-    }).finally(release);
+    const res = await openExec(conn.client, line)
+      .catch((err: Error) => {
+        throw new RemoteCommandError(node, t.host, command, null, '', '', `could not start: ${err.message}`);
+      })
+      .then(
+        (stream) =>
+          new Promise<ExecResult>((resolve, reject) => {
+            this.channels.add(stream);
+            let out = '';
+            let errOut = '';
+            let done = false;
+            const s = opts.ignoreAbort ? undefined : this.p.signal;
+            const end = (e?: Error, r?: ExecResult): void => {
+              if (done) return;
+              done = true;
+              clearTimeout(timer);
+              s?.removeEventListener('abort', onAbort);
+              this.channels.delete(stream);
+              if (e) reject(e);
+              else resolve(r!);
+            };
+            const kill = (): void => {
+              try {
+                stream.signal('KILL');
+              } catch {
+                /* channel already gone */
+              }
+              stream.close();
+            };
+            const onAbort = (): void => {
+              kill();
+              end(new AbortError(`\`${command}\` on ${node}`));
+            };
+            s?.addEventListener('abort', onAbort, { once: true });
+            const timer = setTimeout(() => {
+              kill();
+              end(new RemoteCommandError(node, t.host, command, null, out, errOut, `timed out after ${timeoutMs} ms`));
+            }, timeoutMs);
+            stream.on('data', (d: Buffer) => {
+              if (out.length < MAX_OUTPUT) out += d.toString('utf8');
+            });
+            stream.stderr.on('data', (d: Buffer) => {
+              if (errOut.length < MAX_OUTPUT) errOut += d.toString('utf8');
+            });
+            stream.on('close', (code: number | null, signal?: string) => {
+              if (code === null || code === undefined) {
+                end(
+                  new RemoteCommandError(
+                    node,
+                    t.host,
+                    command,
+                    null,
+                    out,
+                    errOut,
+                    signal ? `killed by signal ${signal}` : 'ended without an exit status (connection lost?)',
+                  ),
+                );
+              } else end(undefined, { stdout: out, stderr: errOut, code, ...(signal ? { signal } : {}) });
+            });
+          }),
+      )
+      .finally(release);
     this.p.onExec?.(node, command, res);
     if (check && res.code !== 0) {
       const hint =
