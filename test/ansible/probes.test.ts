@@ -58,6 +58,52 @@ test('the docker probe fails (so the role retries) while no dockerd answers', ()
   expect(r.stdout).toBe('');
 });
 
+test('on an active swarm member the docker probe reads the SDK version from its package metadata, never starting Python', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
+  try {
+    // A docker CLI answering as 20.10.5 on a joined node (the shapes the probe's templates print).
+    fs.mkdirSync(path.join(tmp, 'bin'));
+    fs.writeFileSync(
+      path.join(tmp, 'bin', 'docker'),
+      [
+        '#!/bin/sh',
+        'case $1 in',
+        '  version) echo \'{"Client":{"Version":"20.10.5+dfsg1"},"Server":{"Version":"20.10.5+dfsg1"}}\' ;;',
+        '  info) printf \'20.10.5+dfsg1\\n{"LocalNodeState":"active"}\\n\' ;;',
+        'esac',
+      ].join('\n') + '\n',
+      { mode: 0o755 },
+    );
+    // The interpreter fails if it is ever run; beside it Debian's egg-info and a look-alike package.
+    const prefix = (name: string, dirs: string[]) => {
+      fs.mkdirSync(path.join(tmp, name, 'bin'), { recursive: true });
+      fs.writeFileSync(path.join(tmp, name, 'bin', 'python3'), '#!/bin/sh\necho started >&2\nexit 7\n', {
+        mode: 0o755,
+      });
+      for (const d of dirs) fs.mkdirSync(path.join(tmp, name, d), { recursive: true });
+      return path.join(tmp, name, 'bin', 'python3');
+    };
+    const debian = prefix('usr', [
+      'lib/python3/dist-packages/docker_compose-1.29.2.egg-info',
+      'lib/python3/dist-packages/docker-compose-1.29.2.egg-info',
+      'lib/python3/dist-packages/docker-4.1.0.egg-info',
+    ]);
+    const venv = prefix('venv', ['lib/python3.6/site-packages/docker-5.0.3.dist-info']);
+    const none = prefix('bare', []);
+    const sdkOf = (py: string) => {
+      const r = probe('docker', { PROBE_PYTHON: py, PATH: `${path.join(tmp, 'bin')}:/usr/bin:/bin` });
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout.trim());
+      return { sdk: b64(doc.sdk), rc: doc.sdk_rc };
+    };
+    expect(sdkOf(debian)).toEqual({ sdk: '4.1.0', rc: -1 });
+    expect(sdkOf(venv)).toEqual({ sdk: '5.0.3', rc: -1 });
+    expect(sdkOf(none)).toEqual({ sdk: '', rc: -1 });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('the service probe reads the page exactly, and says when the image and network are missing', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-probe-'));
   try {
