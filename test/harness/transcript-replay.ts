@@ -8,7 +8,7 @@
  * Rounds recorded later hold the combined commands themselves and are answered as recorded.
  */
 import type { TranscriptEntry } from '../../verify/cli';
-import { batchParts, formatBatchOutput } from '../../verify/batch';
+import { batchParts, formatBatchOutput, splitBatch } from '../../verify/batch';
 import { DOCKER_INFO_COMMAND } from '../../verify/discover';
 import type { ExecResult, SshPool } from '../../verify/ssh';
 
@@ -68,7 +68,7 @@ export function replayPool(transcript: readonly TranscriptEntry[], nodes: readon
    */
   const networkInspect = (node: string, names: readonly string[]): ExecResult | undefined => {
     const each = names.map((n) => recorded(node, `docker network inspect ${n}`));
-    if (each.some((r) => !r)) return undefined;
+    if (each.some((r) => !r)) return fromWiderInspect(node, names);
     const found = each.flatMap((r) => (r!.code === 0 ? (JSON.parse(r!.stdout) as unknown[]) : []));
     const errors = each.filter((r) => r!.code !== 0).map((r) => r!.stderr.trim());
     return {
@@ -76,6 +76,27 @@ export function replayPool(transcript: readonly TranscriptEntry[], nodes: readon
       stderr: errors.length ? errors.join('\n') + '\n' : '',
       code: errors.length ? 1 : 0,
     };
+  };
+
+  /**
+   * The same from a recorded inspect of more networks at once (rounds recorded since discovery asks
+   * `ingress docker_gwbridge ol_network` in one call): its array kept to the networks asked, by Name,
+   * in the order asked, with the stderr lines that name them.
+   */
+  const fromWiderInspect = (node: string, names: readonly string[]): ExecResult | undefined => {
+    for (const e of transcript) {
+      const m = /^docker network inspect ((?:[\w.-]+ )*[\w.-]+)$/.exec(e.command);
+      if (e.node !== node || !m || !names.every((n) => m[1].split(' ').includes(n))) continue;
+      const all = (e.stdout.trim() ? JSON.parse(e.stdout) : []) as Array<{ Name?: string }>;
+      const found = names.flatMap((n) => all.filter((x) => x.Name === n));
+      const errors = e.stderr.split('\n').filter((l) => l.trim() && names.some((n) => l.includes(n)));
+      return {
+        stdout: JSON.stringify(found, null, 4) + '\n',
+        stderr: errors.length ? errors.join('\n') + '\n' : '',
+        code: found.length === names.length ? 0 : 1,
+      };
+    }
+    return undefined;
   };
 
   /**
@@ -96,8 +117,19 @@ export function replayPool(transcript: readonly TranscriptEntry[], nodes: readon
     return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 };
   };
 
+  /** A single command from a recorded batch that ran it as one of its parts (its section of the output). */
+  const fromBatch = (node: string, command: string): ExecResult | undefined => {
+    for (const e of transcript) {
+      if (e.node !== node) continue;
+      const parts = batchParts(e.command);
+      const i = parts?.indexOf(command) ?? -1;
+      if (parts && i >= 0) return splitBatch(parts.length, e.stdout)[i];
+    }
+    return undefined;
+  };
+
   const answer = (node: string, command: string): ExecResult | undefined => {
-    const r = recorded(node, command);
+    const r = recorded(node, command) ?? fromBatch(node, command);
     if (r) return r;
     if (command === DOCKER_INFO_COMMAND) return dockerInfo(node);
     const nets = /^docker network inspect ((?:[\w.-]+ )+[\w.-]+)$/.exec(command);

@@ -21,7 +21,7 @@ const PROFILES: ReadonlyArray<EngineProfile & { readonly from: number; readonly 
   {
     name: 'docker-legacy-forward',
     description:
-      'Docker < 28: filter FORWARD jumps to DOCKER-INGRESS right after DOCKER-USER (seed: 24.0.7; measured 20.10.24, 25.0.5, 26.1.5, 27.5.1)',
+      'Docker < 28: filter FORWARD jumps to DOCKER-INGRESS right after DOCKER-USER (seed: 24.0.7; measured 20.10.5, 20.10.24, 25.0.5, 26.1.5, 27.5.1)',
     from: 0,
     to: 28,
     natIngressChain: 'DOCKER-INGRESS',
