@@ -5,7 +5,16 @@
  * per node the client namespace's iptables/IPVS/addresses and the overlay namespace's neigh/fdb.
  */
 import { checked, execBatch } from './batch';
-import { DiscoveryError, inNs, parseSandboxKeys, sandboxKeysCommand, type DiscoveryResult } from './discover';
+import {
+  DiscoveryError,
+  gwbridgeFrom,
+  inNs,
+  networkFrom,
+  parseSandboxKeys,
+  sandboxKeysCommand,
+  type DiscoveryResult,
+  type NodeReads,
+} from './discover';
 import type {
   ClientNodeSnapshot,
   ClientTask,
@@ -15,7 +24,6 @@ import type {
   UserOverlayTopology,
 } from './model-paths';
 import {
-  inspectErrorFor,
   parseNetworksInspect,
   taskEndpoints,
   type NetworkEndpoint,
@@ -62,28 +70,20 @@ export function overlayNsOf(listing: string, networkId: string, dir: string): st
   return name ? `${dir}/${name}` : undefined;
 }
 
-/** The user overlay and docker_gwbridge as this node sees them: one CLI process for both. */
+/** The user overlay and docker_gwbridge as this node's inspect showed them. */
 function overlayAndGwbridge(
   node: string,
   overlay: string,
-  r: { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string },
+  r: Pick<NodeReads, 'networks' | 'networkErrors'>,
 ): { readonly net: NetworkInfo; readonly gw: NetworkInfo } {
-  const { found } = r;
-  const net = found.get(overlay);
-  if (!net)
-    throw new DiscoveryError(
-      node,
-      'user overlay',
-      `docker network inspect ${overlay} failed: ${inspectErrorFor(r.stderr, overlay)}; the lab's overlay appears on a node once a task uses it (run the Ansible provisioning)`,
-    );
-  const gw = found.get('docker_gwbridge');
-  if (!gw)
-    throw new DiscoveryError(
-      node,
-      'docker_gwbridge',
-      `docker network inspect docker_gwbridge failed: ${inspectErrorFor(r.stderr, 'docker_gwbridge')}; it appears once the node joined the swarm`,
-    );
-  return { net, gw };
+  const net = networkFrom(
+    node,
+    r,
+    overlay,
+    'user overlay',
+    "the lab's overlay appears on a node once a task uses it (run the Ansible provisioning)",
+  );
+  return { net, gw: gwbridgeFrom(node, r) };
 }
 
 /** A task endpoint on the user overlay with its sandbox and the interface holding its address there. */
@@ -119,19 +119,24 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   // Each node's networks and namespace files: as the ingress discovery read them this round when it
   // asked for the overlay too (no CLI process of its own), else read here, every node at once. The
   // manager's network is judged first (its errors name it).
-  type First = { readonly found: ReadonlyMap<string, NetworkInfo>; readonly stderr: string; readonly listing: string };
-  const firstReads = new Map<string, Promise<First>>();
-  const first = (node: string): Promise<First> => {
+  const firstReads = new Map<string, Promise<NodeReads>>();
+  const first = (node: string): Promise<NodeReads> => {
     let r = firstReads.get(node);
     if (!r) {
       const known = p.reads?.[node];
       const dir = nsDirOf(node);
+      const asked = [p.overlayNetwork, 'docker_gwbridge'];
       r = known?.asked.includes(p.overlayNetwork)
-        ? Promise.resolve({ found: known.networks, stderr: known.networkErrors, listing: known.netnsListing })
+        ? Promise.resolve(known)
         : Promise.all([
-            pool.exec(node, `docker network inspect ${shQuote(p.overlayNetwork)} docker_gwbridge`, { check: false }),
+            pool.exec(node, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false }),
             pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((x) => x.stdout),
-          ]).then(([nets, listing]) => ({ found: parseNetworksInspect(nets.stdout), stderr: nets.stderr, listing }));
+          ]).then(([nets, netnsListing]) => ({
+            asked,
+            networks: parseNetworksInspect(nets.stdout),
+            networkErrors: nets.stderr,
+            netnsListing,
+          }));
       r.catch(() => undefined); // judged below, per node; not an unhandled rejection meanwhile
       firstReads.set(node, r);
     }
@@ -159,7 +164,7 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
   await pool.all(p.nodes, async (node) => {
     const dir = nsDirOf(node);
     const read = await first(node);
-    const { listing } = read;
+    const listing = read.netnsListing;
     const { net, gw } = overlayAndGwbridge(node, p.overlayNetwork, read);
     const nsPath = overlayNsOf(listing, ovl.id, dir);
     if (!nsPath) throw new DiscoveryError(node, 'user overlay', `no namespace *-${ovl.id.slice(0, 10)} in ${dir}`);

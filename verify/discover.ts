@@ -68,12 +68,9 @@ export interface NodeFacts {
   readonly controlAvailable: boolean;
   readonly ingress: NetworkInfo;
   readonly gwbridge: NetworkInfo;
-  readonly netnsListing: string;
   readonly hostAddrs: IfAddr[];
-  /** Every network the node's inspect found, by name, and its stderr (the lines naming those it did not). */
-  readonly networks: ReadonlyMap<string, NetworkInfo>;
-  readonly networkErrors: string;
-  readonly networksAsked: readonly string[];
+  /** The node's network inspect and netns listing, as the client paths' discovery reuses them. */
+  readonly reads: NodeReads;
 }
 
 /** `nsenter --net=<path> <cmd>` (the namespace path is quoted). */
@@ -151,21 +148,20 @@ async function gatherNode(
       'swarm',
       `node is not in a swarm (LocalNodeState=${state}); run the Ansible provisioning (swarm init/join)`,
     );
-  const found = parseNetworksInspect(nets.stdout);
-  const ingress = found.get('ingress');
-  const gwbridge = found.get('docker_gwbridge');
-  if (!ingress)
-    throw new DiscoveryError(
-      node.name,
-      'ingress network',
-      `docker network inspect ingress failed: ${inspectErrorFor(nets.stderr, 'ingress')}; the swarm has no ingress network (docker network create --ingress ...)`,
-    );
-  if (!gwbridge)
-    throw new DiscoveryError(
-      node.name,
-      'docker_gwbridge',
-      `docker network inspect docker_gwbridge failed: ${inspectErrorFor(nets.stderr, 'docker_gwbridge')}; it appears once the node joined the swarm`,
-    );
+  const reads: NodeReads = {
+    asked,
+    networks: parseNetworksInspect(nets.stdout),
+    networkErrors: nets.stderr,
+    netnsListing,
+  };
+  const ingress = networkFrom(
+    node.name,
+    reads,
+    'ingress',
+    'ingress network',
+    'the swarm has no ingress network (docker network create --ingress ...)',
+  );
+  const gwbridge = gwbridgeFrom(node.name, reads);
   log?.(
     node.name,
     'discover',
@@ -180,12 +176,31 @@ async function gatherNode(
     controlAvailable: control,
     ingress,
     gwbridge,
-    netnsListing,
     hostAddrs: parseIpAddr(hostAddr),
-    networks: found,
-    networkErrors: nets.stderr,
-    networksAsked: asked,
+    reads,
   };
+}
+
+/** A network from a node's inspect, or the DiscoveryError naming the node, the step, the CLI's words and `fix`. */
+export function networkFrom(
+  node: string,
+  reads: Pick<NodeReads, 'networks' | 'networkErrors'>,
+  name: string,
+  step: string,
+  fix: string,
+): NetworkInfo {
+  const n = reads.networks.get(name);
+  if (!n)
+    throw new DiscoveryError(
+      node,
+      step,
+      `docker network inspect ${name} failed: ${inspectErrorFor(reads.networkErrors, name)}; ${fix}`,
+    );
+  return n;
+}
+
+export function gwbridgeFrom(node: string, reads: Pick<NodeReads, 'networks' | 'networkErrors'>): NetworkInfo {
+  return networkFrom(node, reads, 'docker_gwbridge', 'docker_gwbridge', 'it appears once the node joined the swarm');
 }
 
 export interface DiscoveryResult {
@@ -236,13 +251,7 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
         props,
       ),
   );
-  const reads = Object.fromEntries(
-    facts.map((f): [string, NodeReads] => [
-      f.name,
-      { asked: f.networksAsked, networks: f.networks, networkErrors: f.networkErrors, netnsListing: f.netnsListing },
-    ]),
-  );
-  return { ...assemble(props, svc, perNode), reads };
+  return { ...assemble(props, svc, perNode), reads: Object.fromEntries(facts.map((f) => [f.name, f.reads])) };
 }
 
 /** What the manager says about the swarm and the service. */
@@ -304,7 +313,7 @@ async function discoverNode(
 ): Promise<NodeDiscovery> {
   const name = f.name;
   const ingressId = s.manager.ingress.id;
-  const nsList = pickDockerNetns(f.netnsListing, ingressId, netnsDir);
+  const nsList = pickDockerNetns(f.reads.netnsListing, ingressId, netnsDir);
   if (!nsList.sbox)
     throw new DiscoveryError(
       name,
