@@ -65,7 +65,7 @@ export function readMatrixRun(file: string): MatrixRun | undefined {
   }
 }
 
-/** `wall 63m10s for 7 run(s), 1 at a time; the single runs sum to 62m40s (ratio 1.01)`. */
+/** The single runs' summed wall time and the matrix's wall time over it (1.00: one lab after another). */
 export function runFigures(r: MatrixRun): { sumS: number; ratio: number } {
   const sumS = r.runs.reduce((a, x) => a + x.wallS, 0);
   return { sumS, ratio: sumS > 0 ? r.wallS / sumS : 0 };

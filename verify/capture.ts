@@ -12,7 +12,7 @@ import { captureFileName, CapturePoint } from './capture-plan';
 import type { CaptureFile } from './model';
 import { MissingToolError, parseToolProbe, toolProbeCommand } from './parse/tools';
 import { retry, RetryError } from '../lib/retry';
-import { shQuote, SshPool } from './ssh';
+import { SH_NOW_FUNCTION, shQuote, SshPool } from './ssh';
 
 export interface CaptureProps {
   /** Bytes kept per packet: enough for outer Ethernet+IP+UDP+VXLAN and inner Ethernet+IP+TCP (+ a little payload). Default 256. */
@@ -65,7 +65,7 @@ function describe(p: CapturePoint): string {
  */
 const SH_FUNCS = [
   `swl_alive() { l=; { read -r l < "/proc/$1/stat"; } 2>/dev/null || return 1; l=\${l##*) }; case \${l%% *} in ''|Z|X) return 1;; esac; }`,
-  `swl_now() { read -r up _ < /proc/uptime; up=\${up%.*}\${up#*.}; }`,
+  SH_NOW_FUNCTION,
 ];
 
 /**

@@ -131,6 +131,13 @@ function lastLines(s: string, n: number): string {
   return s.trim().split('\n').slice(-n).join(' | ');
 }
 
+/**
+ * POSIX sh (dash, bash, busybox ash) function `swl_now`: `$up` = uptime in centiseconds from
+ * /proc/uptime (two decimals), with the `read` builtin only, no fork: the capture stop's grace and
+ * the client exchanges' own durations are measured with it.
+ */
+export const SH_NOW_FUNCTION = 'swl_now() { read -r up _ < /proc/uptime; up=${up%.*}${up#*.}; }';
+
 /** Quote one word for a POSIX shell. */
 export function shQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

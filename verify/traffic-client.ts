@@ -7,7 +7,7 @@
 import * as http from 'http';
 import type { RequestRecord, Topology } from './model';
 import type { EgressTarget } from './model-paths';
-import { shQuote, SshPool } from './ssh';
+import { SH_NOW_FUNCTION, shQuote, SshPool } from './ssh';
 import { isLocalAddress } from './traffic';
 
 export type ClientPath = 'service-vip' | 'task-to-task' | 'dns' | 'egress';
@@ -123,9 +123,9 @@ export function exchangeCommand(
   timeoutS: number,
 ): string {
   const script = [
-    'swl_t() { read -r u _ < /proc/uptime; u=${u%.*}${u#*.}; }',
+    SH_NOW_FUNCTION,
     // A body without a final newline must not swallow the end marker: one `echo` before it.
-    `swl_x() { echo "${BEGIN} $1"; swl_t; a=$u; if [ "$2" = dns ]; then timeout ${timeoutS} nslookup "$3" 127.0.0.11; else timeout ${timeoutS} wget -q -O - "$3"; fi 2>/tmp/swl-err; c=$?; swl_t; echo; echo "${END} $1 $c $((u - a)) $(head -c 300 /tmp/swl-err | tr '\\n' ' ')"; }`,
+    `swl_x() { echo "${BEGIN} $1"; swl_now; a=$up; if [ "$2" = dns ]; then timeout ${timeoutS} nslookup "$3" 127.0.0.11; else timeout ${timeoutS} wget -q -O - "$3"; fi 2>/tmp/swl-err; c=$?; swl_now; echo; echo "${END} $1 $c $((up - a)) $(head -c 300 /tmp/swl-err | tr '\\n' ' ')"; }`,
     ...exchanges.map((x, i) => `swl_x ${i} ${x.kind} ${shQuote(x.target)}`),
   ].join('\n');
   return `timeout ${batchBoundS(exchanges.length, timeoutS)} docker exec ${containerId} sh -c ${shQuote(script)}`;

@@ -36,7 +36,7 @@ test('one docker exec for mixed kinds, each exchange under busybox timeout, the 
   expect(c).toContain('timeout 5 wget -q -O - "$3"');
   expect(c).toContain('swl_x 0 dns my-nginx\nswl_x 1 http http://my-nginx:80/\nswl_x 2 http http://10.10.0.47:80/');
   // Durations from /proc/uptime with the `read` builtin, not `date +%N`.
-  expect(c).toContain('read -r u _ < /proc/uptime');
+  expect(c).toContain('read -r up _ < /proc/uptime');
   expect(c).not.toContain('date');
   expect(c).not.toContain('-T');
 });
