@@ -124,3 +124,38 @@ export function checked(part: BatchResult): string {
     throw new RemoteCommandError(node, host, part.command, r.code, r.stdout, r.stderr, `exited ${r.code}`);
   return r.stdout;
 }
+
+/** Exit code of a command the shell did not find, and of nsenter's "failed to execute": the tool is not installed. */
+const NOT_FOUND = 127;
+
+/**
+ * The parts of one batch, added one by one and read back by the index `add` gave: `required` throws
+ * the lone exec's error (node, command, exit code, stderr), `optional` is undefined when the part
+ * failed (best-effort reads), `unlessMissing` is undefined only when its tool is not installed.
+ */
+export class BatchReads {
+  private readonly commands: string[] = [];
+  private results: BatchResult[] = [];
+
+  add(command: string): number {
+    this.commands.push(command);
+    return this.commands.length - 1;
+  }
+
+  async run(pool: SshPool, node: string, opts: Omit<ExecOptions, 'check'> = {}): Promise<void> {
+    this.results = await execBatch(pool, node, this.commands, opts);
+  }
+
+  required(i: number): string {
+    return checked(this.results[i]);
+  }
+
+  optional(i: number): string | undefined {
+    const r = this.results[i].result;
+    return r?.code === 0 ? r.stdout : undefined;
+  }
+
+  unlessMissing(i: number): string | undefined {
+    return this.results[i].result?.code === NOT_FOUND ? undefined : this.required(i);
+  }
+}

@@ -25,6 +25,11 @@ export interface CaptureProps {
   readonly stopGraceMs?: number;
   /** Remote work dir (one per round). Default `/tmp/swarm-lab-verify-<time>-<pid>`. */
   readonly remoteDir?: string;
+  /**
+   * The nodes' tool probe as discovery read it this round (tool -> path, by node): a node found there
+   * is not probed again. Default: probe each node first.
+   */
+  readonly tools?: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
   /** A point that fails to start: `fail` (default) aborts the round, `mark` records it as not captured. */
   readonly onPointFailure?: 'fail' | 'mark';
   readonly log?: (node: string, step: string, detail: string) => void;
@@ -170,9 +175,9 @@ export class CaptureSession {
     try {
       await pool.all(nodes, async (node) => {
         const t0 = Date.now();
-        const found = parseToolProbe(
-          (await pool.exec(node, toolProbeCommand(['tcpdump', 'nsenter', 'timeout']))).stdout,
-        );
+        const found =
+          props.tools?.[node] ??
+          parseToolProbe((await pool.exec(node, toolProbeCommand(['tcpdump', 'nsenter', 'timeout']))).stdout);
         const missing = ['tcpdump', 'nsenter', 'timeout'].filter((t) => !found[t]);
         if (missing.length) throw new MissingToolError(node, missing);
         const mine = running.filter((r) => r.point.node === node);

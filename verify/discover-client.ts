@@ -4,7 +4,7 @@
  * and tasks on it, the client task on every node (overlay and docker_gwbridge interfaces), then
  * per node the client namespace's iptables/IPVS/addresses and the overlay namespace's neigh/fdb.
  */
-import { checked, execBatch } from './batch';
+import { BatchReads, checked, execBatch } from './batch';
 import {
   DiscoveryError,
   gwbridgeFrom,
@@ -289,7 +289,10 @@ function inSubnet(ip: string, cidr: string): boolean {
   return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }
 
-/** Client namespace state (iptables, IPVS, addresses) and user overlay namespace state (neigh, fdb, vxlan). */
+/**
+ * Client namespace state (iptables, IPVS, addresses) and user overlay namespace state (neigh, fdb,
+ * vxlan), in one exec per node (verify/batch.ts).
+ */
 export async function snapshotClient(
   pool: SshPool,
   topo: UserOverlayTopology,
@@ -299,39 +302,34 @@ export async function snapshotClient(
     async (node) => {
       const n = topo.nodes.find((x) => x.name === node)!;
       const c = topo.clients.find((x) => x.node === node)!;
-      const x = (cmd: string): Promise<string> => pool.exec(node, cmd).then((r) => r.stdout);
-      const hasIpvsadm =
-        (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
-      const [client, neigh, fdb, vxlanLink] = await Promise.all([
-        balancerState(pool, node, c.sandboxKey, hasIpvsadm),
-        x(inNs(n.nsPath, 'ip neigh show')),
-        x(inNs(n.nsPath, `bridge fdb show dev ${shQuote(n.vxlanIface)}`)),
-        x(inNs(n.nsPath, `ip -d link show ${shQuote(n.vxlanIface)}`)),
-      ]);
-      const lb = n.lb ? await balancerState(pool, node, n.lb.nsPath, hasIpvsadm) : undefined;
+      const b = new BatchReads();
+      const client = balancerReads(b, c.sandboxKey);
+      const neigh = b.add(inNs(n.nsPath, 'ip neigh show'));
+      const fdb = b.add(inNs(n.nsPath, `bridge fdb show dev ${shQuote(n.vxlanIface)}`));
+      const vxlanLink = b.add(inNs(n.nsPath, `ip -d link show ${shQuote(n.vxlanIface)}`));
+      const lb = n.lb ? balancerReads(b, n.lb.nsPath) : undefined;
+      await b.run(pool, node);
       return {
         node,
-        client: { containerId: c.containerId, ...client },
-        userOverlay: { neigh, fdb, vxlanLink },
-        ...(lb ? { lb } : {}),
+        client: { containerId: c.containerId, ...client() },
+        userOverlay: { neigh: b.required(neigh), fdb: b.required(fdb), vxlanLink: b.required(vxlanLink) },
+        ...(lb ? { lb: lb() } : {}),
       };
     },
   );
 }
 
-/** iptables, IPVS (ipvsadm or /proc) and addresses of one namespace where a VIP may be balanced (client or lb). */
-async function balancerState(
-  pool: SshPool,
-  node: string,
-  nsPath: string,
-  hasIpvsadm: boolean,
-): Promise<NonNullable<ClientNodeSnapshot['lb']>> {
-  const x = (cmd: string): Promise<string> => pool.exec(node, inNs(nsPath, cmd)).then((r) => r.stdout);
-  const [iptablesSave, ipvsadm, procIpvs, addr] = await Promise.all([
-    x('iptables-save'),
-    hasIpvsadm ? x('ipvsadm -Ln') : Promise.resolve(''),
-    pool.exec(node, inNs(nsPath, 'cat /proc/net/ip_vs'), { check: false }).then((r) => (r.code === 0 ? r.stdout : '')),
-    x('ip -o addr show'),
-  ]);
-  return { iptablesSave, ipvsadm, procIpvs, addr };
+/** The reads of one namespace where a VIP may be balanced (client or lb): iptables, IPVS (ipvsadm or /proc), addresses. */
+function balancerReads(b: BatchReads, nsPath: string): () => NonNullable<ClientNodeSnapshot['lb']> {
+  const iptablesSave = b.add(inNs(nsPath, 'iptables-save'));
+  const ipvsadm = b.add(inNs(nsPath, 'ipvsadm -Ln'));
+  const procIpvs = b.add(inNs(nsPath, 'cat /proc/net/ip_vs'));
+  const addr = b.add(inNs(nsPath, 'ip -o addr show'));
+  // Read once the batch has run.
+  return () => ({
+    iptablesSave: b.required(iptablesSave),
+    ipvsadm: b.unlessMissing(ipvsadm) ?? '',
+    procIpvs: b.optional(procIpvs) ?? '',
+    addr: b.required(addr),
+  });
 }

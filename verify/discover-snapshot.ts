@@ -1,7 +1,10 @@
 /**
  * State snapshots per node and namespace (iptables, IPVS, fdb, vxlan details) as raw text
- * for the engine's state checks. IPVS falls back to /proc/net/ip_vs when ipvsadm is missing.
+ * for the engine's state checks, read in ONE exec per node (verify/batch.ts): a snapshot is a dozen
+ * short reads, and as separate execs on a 1-vCPU TCG guest they queued behind sshd's session limit.
+ * IPVS falls back to /proc/net/ip_vs when ipvsadm is missing.
  */
+import { BatchReads } from './batch';
 import { inNs } from './discover';
 import type { NodeSnapshot, Topology } from './model';
 import { shQuote, SshPool } from './ssh';
@@ -19,66 +22,61 @@ export async function snapshotNode(
   const n = topo.nodes.find((x) => x.name === node);
   if (!n) throw new Error(`snapshot: node ${node} is not in the topology`);
   const t0 = Date.now();
-  const x = (cmd: string): Promise<string> => pool.exec(node, cmd).then((r) => r.stdout);
-  // ipvsadm is optional: probe it once; /proc/net/ip_vs is read either way (per netns file).
-  const hasIpvsadm =
-    (await pool.exec(node, 'PATH="$PATH:/usr/sbin:/sbin"; command -v ipvsadm', { check: false })).code === 0;
   const tasks = topo.service.tasks.filter((t) => t.node === node);
-  // Diagnosis inputs added later than the rest: best effort, absent when the command fails.
-  const opt = (cmd: string): Promise<string | undefined> =>
-    pool.exec(node, cmd, { check: false }).then(
-      (r) => (r.code === 0 ? r.stdout : undefined),
-      () => undefined,
-    );
-  const [hostIpt, sboxIpt, ipvsadm, procIpvs, addr, fdb, vxlanLink, taskIpt, sysctls, ipvsStats, neigh] =
-    await Promise.all([
-      x('iptables-save'),
-      x(inNs(n.ns.sbox, 'iptables-save')),
-      hasIpvsadm ? x(inNs(n.ns.sbox, 'ipvsadm -Ln')) : Promise.resolve(''),
-      pool
-        .exec(node, inNs(n.ns.sbox, 'cat /proc/net/ip_vs'), { check: false })
-        .then((r) => (r.code === 0 ? r.stdout : '')),
-      x(inNs(n.ns.sbox, 'ip -o addr show')),
-      x(inNs(n.ns.overlay, `bridge fdb show dev ${shQuote(n.ifaces.overlayVxlan)}`)),
-      x(inNs(n.ns.overlay, `ip -d link show ${shQuote(n.ifaces.overlayVxlan)}`)),
-      Promise.all(
-        tasks.map(async (t) => {
-          const [iptablesSave, status, top] = await Promise.all([
-            x(inNs(t.sandboxKey, 'iptables-save')),
-            opt(`docker inspect --format '{{.State.Status}}' ${shQuote(t.containerId)}`),
-            opt(`docker top ${shQuote(t.containerId)} -o pid,stat,comm`),
-          ]);
-          return [
-            t.containerId,
-            {
-              iptablesSave,
-              ...(status !== undefined ? { status: status.trim() } : {}),
-              ...(top !== undefined ? { top } : {}),
-            },
-          ] as const;
-        }),
-      ),
-      opt('sysctl -n net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables'),
-      hasIpvsadm ? opt(inNs(n.ns.sbox, 'ipvsadm -Ln --stats')) : Promise.resolve(undefined),
-      opt(inNs(n.ns.sbox, 'ip neigh show')),
-    ]);
-  if (!hasIpvsadm)
+  const b = new BatchReads();
+  const hostIpt = b.add('iptables-save');
+  const sboxIpt = b.add(inNs(n.ns.sbox, 'iptables-save'));
+  const ipvsadm = b.add(inNs(n.ns.sbox, 'ipvsadm -Ln'));
+  // /proc/net/ip_vs is read either way (per netns file): the fallback when ipvsadm is missing.
+  const procIpvs = b.add(inNs(n.ns.sbox, 'cat /proc/net/ip_vs'));
+  const addr = b.add(inNs(n.ns.sbox, 'ip -o addr show'));
+  const fdb = b.add(inNs(n.ns.overlay, `bridge fdb show dev ${shQuote(n.ifaces.overlayVxlan)}`));
+  const vxlanLink = b.add(inNs(n.ns.overlay, `ip -d link show ${shQuote(n.ifaces.overlayVxlan)}`));
+  const perTask = tasks.map((t) => ({
+    id: t.containerId,
+    iptablesSave: b.add(inNs(t.sandboxKey, 'iptables-save')),
+    status: b.add(`docker inspect --format '{{.State.Status}}' ${shQuote(t.containerId)}`),
+    top: b.add(`docker top ${shQuote(t.containerId)} -o pid,stat,comm`),
+  }));
+  const sysctls = b.add('sysctl -n net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables');
+  const ipvsStats = b.add(inNs(n.ns.sbox, 'ipvsadm -Ln --stats'));
+  const neigh = b.add(inNs(n.ns.sbox, 'ip neigh show'));
+  await b.run(pool, node);
+
+  const ipvs = b.unlessMissing(ipvsadm);
+  if (ipvs === undefined)
     props.log?.(node, 'snapshot', 'ipvsadm not installed: using /proc/net/ip_vs (install ipvsadm for names)');
-  props.log?.(node, 'snapshot', `iptables/ipvs/fdb/${tasks.length} task ns (${Date.now() - t0} ms)`);
-  return {
+  const stats = ipvs === undefined ? undefined : b.optional(ipvsStats);
+  const sys = b.optional(sysctls);
+  const nb = b.optional(neigh);
+  const taskState = perTask.map((t) => {
+    const status = b.optional(t.status);
+    const top = b.optional(t.top);
+    return [
+      t.id,
+      {
+        iptablesSave: b.required(t.iptablesSave),
+        ...(status !== undefined ? { status: status.trim() } : {}),
+        ...(top !== undefined ? { top } : {}),
+      },
+    ] as const;
+  });
+  const snapshot: NodeSnapshot = {
     node,
-    host: { iptablesSave: hostIpt, ...(sysctls !== undefined ? { sysctls } : {}) },
+    host: { iptablesSave: b.required(hostIpt), ...(sys !== undefined ? { sysctls: sys } : {}) },
     sbox: {
-      iptablesSave: sboxIpt,
-      ipvsadm,
-      procIpvs,
-      addr,
-      ...(ipvsStats !== undefined ? { ipvsStats } : {}),
-      ...(neigh !== undefined ? { neigh } : {}),
+      iptablesSave: b.required(sboxIpt),
+      ipvsadm: ipvs ?? '',
+      procIpvs: b.optional(procIpvs) ?? '',
+      addr: b.required(addr),
+      ...(stats !== undefined ? { ipvsStats: stats } : {}),
+      ...(nb !== undefined ? { neigh: nb } : {}),
     },
-    overlay: { fdb, vxlanLink },
-    tasks: Object.fromEntries(taskIpt),
+    overlay: { fdb: b.required(fdb), vxlanLink: b.required(vxlanLink) },
+    tasks: Object.fromEntries(taskState),
   };
+  props.log?.(node, 'snapshot', `iptables/ipvs/fdb/${tasks.length} task ns (${Date.now() - t0} ms)`);
+  return snapshot;
 }
 
 export async function snapshotAll(pool: SshPool, topo: Topology, props: SnapshotProps = {}): Promise<NodeSnapshot[]> {

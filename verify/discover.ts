@@ -211,6 +211,8 @@ export interface DiscoveryResult {
   readonly service: ServiceInfo;
   /** What each node's first reads showed, by node name, for the client paths' discovery to reuse. */
   readonly reads: Readonly<Record<string, NodeReads>>;
+  /** Each node's tool probe (tool -> path, undefined when missing), by node name: the capture asks no second time. */
+  readonly tools: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
 }
 
 /** One node's first reads, as they came back this round. */
@@ -251,7 +253,11 @@ export async function discover(pool: SshPool, props: DiscoverProps): Promise<Dis
         props,
       ),
   );
-  return { ...assemble(props, svc, perNode), reads: Object.fromEntries(facts.map((f) => [f.name, f.reads])) };
+  return {
+    ...assemble(props, svc, perNode),
+    reads: Object.fromEntries(facts.map((f) => [f.name, f.reads])),
+    tools: Object.fromEntries(facts.map((f) => [f.name, f.tools])),
+  };
 }
 
 /** What the manager says about the swarm and the service. */
@@ -431,7 +437,7 @@ function assemble(
   props: DiscoverProps,
   s: ServiceFacts,
   perNode: readonly NodeDiscovery[],
-): Omit<DiscoveryResult, 'reads'> {
+): Omit<DiscoveryResult, 'reads' | 'tools'> {
   const names = props.nodes.map((n) => n.name);
   const tasks = perNode.flatMap((p) => p.tasks);
   if (!tasks.length)

@@ -76,17 +76,16 @@ export function withClientSnapshots(snapshots: readonly NodeSnapshot[], prepared
   });
 }
 
-/** The client exchanges, indexed after `firstIndex` (requests of one round have distinct indexes). */
+/** The client exchanges, indexed from 0. */
 export async function clientRequests(
   pool: SshPool,
   prepared: PreparedClient,
-  p: ClientRoundProps & { readonly signal?: AbortSignal; readonly firstIndex: number },
+  p: ClientRoundProps & { readonly signal?: AbortSignal },
 ): Promise<RequestRecord[]> {
-  const recs = await clientTraffic(
+  return clientTraffic(
     pool,
     prepared.topology,
     { paths: p.paths, ...(p.signal ? { signal: p.signal } : {}), log: (node, l) => p.log(node, 'traffic', l) },
     prepared.listener,
   );
-  return recs.map((r) => ({ ...r, index: r.index + p.firstIndex }));
 }

@@ -152,37 +152,40 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
     spec.id === 'ingress' ? [entry.name] : spec.id === 'egress' ? topology.nodes.map((n) => n.name) : [firstNode];
   // The capture points are the selected paths' packet hops for their entry nodes and every target.
   const points = planCaptures(topology, { paths, entryNodesOf, sbox: props.sbox ?? true });
-  const session = await step('capture', () => CaptureSession.start(pool, points, { log }));
+  const session = await step('capture', () => CaptureSession.start(pool, points, { log, tools: discovery.tools }));
   const requests: RequestRecord[] = [];
   const timings: Record<string, number> = {};
   try {
-    if (paths.some((p) => p.id === 'ingress')) {
-      const t0 = Date.now();
-      requests.push(
-        ...(await step('traffic', () =>
-          generateTraffic([{ entryNode: entry.name, host: entry.ip, port: topology.service.publishedPort }], {
-            count: props.requests ?? 6,
-            localAddress: props.clientIp,
-            ...(props.dial ? { dial: props.dial } : {}),
-            ...(props.signal ? { signal: props.signal } : {}),
-            log: (l) => log('client', 'traffic', l),
-          }),
-        )),
-      );
-      timings.ingress = Date.now() - t0;
-    }
-    if (prepared && clientProps) {
-      const recs = await step('traffic', () =>
-        clientRequests(pool, prepared, {
-          ...clientProps,
-          firstIndex: requests.length,
-          ...(props.signal ? { signal: props.signal } : {}),
-        }),
-      );
-      requests.push(...recs);
-      for (const id of clientPaths)
-        timings[id] = recs.filter((r) => r.path === id).reduce((a, r) => a + (r.durationMs ?? 0), 0);
-    }
+    // The ingress requests (from the lab namespace) and the client tasks' exchanges (docker exec on
+    // the nodes) share no socket or filter: both at once, the round's traffic lasts as long as the longer.
+    const [ingressRecs, clientRecs] = await Promise.all([
+      paths.some((p) => p.id === 'ingress')
+        ? step('traffic', async () => {
+            const t0 = Date.now();
+            const recs = await generateTraffic(
+              [{ entryNode: entry.name, host: entry.ip, port: topology.service.publishedPort }],
+              {
+                count: props.requests ?? 6,
+                localAddress: props.clientIp,
+                ...(props.dial ? { dial: props.dial } : {}),
+                ...(props.signal ? { signal: props.signal } : {}),
+                log: (l) => log('client', 'traffic', l),
+              },
+            );
+            timings.ingress = Date.now() - t0;
+            return recs;
+          })
+        : Promise.resolve([]),
+      prepared && clientProps
+        ? step('traffic', () =>
+            clientRequests(pool, prepared, { ...clientProps, ...(props.signal ? { signal: props.signal } : {}) }),
+          )
+        : Promise.resolve([]),
+    ]);
+    // Request indexes are distinct in a round: the client exchanges come after the ingress requests.
+    requests.push(...ingressRecs, ...clientRecs.map((r) => ({ ...r, index: r.index + ingressRecs.length })));
+    for (const id of clientPaths)
+      timings[id] = clientRecs.filter((r) => r.path === id).reduce((a, r) => a + (r.durationMs ?? 0), 0);
     // Let the last replies reach every capture point before stopping.
     await new Promise((r) => setTimeout(r, 300));
   } catch (e) {

@@ -136,11 +136,17 @@ export function replayPool(transcript: readonly TranscriptEntry[], nodes: readon
     if (nets) return networkInspect(node, nets[1].split(' '));
     if (command.startsWith(SANDBOX_FORMAT)) return sandboxKeys(node, command.slice(SANDBOX_FORMAT.length).split(' '));
     // A batch: what the shell prints for its parts, each answered as above (batch.ts formatBatchOutput).
+    // Parts added to the reads after the recording answer "not recorded" inside the batch, as they did
+    // when each was its own exec (best-effort reads are then absent); a batch of none recorded is not.
     const parts = batchParts(command);
     if (parts) {
       const each = parts.map((p) => answer(node, p));
-      if (each.some((x) => !x)) return undefined;
-      return { stdout: formatBatchOutput(each as ExecResult[]), stderr: '', code: 0 };
+      if (each.every((x) => !x)) return undefined;
+      return {
+        stdout: formatBatchOutput(each.map((x, i) => x ?? notRecorded(node, parts[i]))),
+        stderr: '',
+        code: 0,
+      };
     }
     return undefined;
   };
