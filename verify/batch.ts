@@ -5,9 +5,12 @@
  * `splitBatch` gives back one `ExecResult` per part, and `checked` throws the very error a lone
  * `pool.exec` of the failing part would (node, command, exit code, stderr).
  */
+import { SH_API_FUNCTION } from './engine-api';
 import { RemoteCommandError, type ExecOptions, type ExecResult, type SshPool } from './ssh';
 
 const MARK = '@@swl-batch';
+
+const usesApi = (command: string): boolean => /(^|[\s;|&({])swl_api /.test(command);
 
 /** The script for `commands` (each a one-line shell command; parts read no stdin). */
 export function batchScript(commands: readonly string[]): string {
@@ -15,6 +18,8 @@ export function batchScript(commands: readonly string[]): string {
     if (c.includes('\n')) throw new Error(`batchScript: a part must be one line: ${JSON.stringify(c)}`);
   return [
     'e=$(mktemp)',
+    // Engine API reads (verify/engine-api.ts) need their shell function, defined once for the batch.
+    ...(commands.some(usesApi) ? [SH_API_FUNCTION] : []),
     // A subshell per part: an `exit` in one ends only that part. The newline before each end marker lets a part's last line lack one; the parser removes exactly it.
     ...commands.map(
       (c, i) =>
@@ -29,7 +34,9 @@ export function batchParts(script: string): string[] | undefined {
   const lines = script.split('\n');
   if (lines[0] !== 'e=$(mktemp)' || lines[lines.length - 1] !== 'rm -f "$e"') return undefined;
   const parts: string[] = [];
-  for (const l of lines.slice(1, -1)) {
+  const body = lines.slice(1, -1);
+  if (body[0] === SH_API_FUNCTION) body.shift();
+  for (const l of body) {
     const m = new RegExp(`^echo '${MARK} out (\\d+)'; \\( (.*) \\) 2>"\\$e" </dev/null; r=\\$\\?; `).exec(l);
     if (!m || Number(m[1]) !== parts.length) return undefined;
     parts.push(m[2]);
@@ -148,6 +155,11 @@ export class BatchReads {
 
   required(i: number): string {
     return checked(this.results[i]);
+  }
+
+  /** The part's own result; undefined when the batch ended before it. */
+  result(i: number): ExecResult | undefined {
+    return this.results[i].result;
   }
 
   optional(i: number): string | undefined {

@@ -11,7 +11,7 @@ import {
   inNs,
   networkFrom,
   parseSandboxKeys,
-  sandboxKeysCommand,
+  sandboxKeyReads,
   type DiscoveryResult,
   type NodeReads,
 } from './discover';
@@ -182,16 +182,16 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
       inNs(nsPath, 'ip -d -o link show type vxlan'),
       ...(lbNs ? [inNs(lbNs, 'ip -o addr show')] : []),
       ...servedKnown.map((t) => inNs(known[t.containerId], 'ip -o addr show')),
-      ...(unknown.length ? [sandboxKeysCommand(unknown)] : []),
+      ...sandboxKeyReads(unknown),
     ]);
     const [ovAddrPart, ovLinkPart, ...rest] = parts;
     const lbPart = lbNs ? rest.shift() : undefined;
     const servedParts = rest.splice(0, servedKnown.length);
-    const keysPart = unknown.length ? rest.shift() : undefined;
+    const keysParts = rest.splice(0, unknown.length);
     const ovAddr = parseIpAddr(checked(ovAddrPart));
     const ovLinks = parseVxlanLinks(checked(ovLinkPart));
     const keyOf = new Map(Object.entries(known));
-    if (keysPart) for (const [id, k] of parseSandboxKeys(checked(keysPart))) keyOf.set(id, k);
+    for (const [id, k] of parseSandboxKeys(...keysParts.map(checked))) keyOf.set(id, k);
     const addrsOf = new Map<string, IfAddr[]>();
     servedKnown.forEach((t, i) => addrsOf.set(t.containerId, parseIpAddr(checked(servedParts[i]))));
     // Then the containers whose sandbox was just learnt, in one more exec.

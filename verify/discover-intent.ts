@@ -6,6 +6,7 @@
  * Pure parsing (parseIntentOutput) is separate from the SSH call so recorded output replays.
  */
 import { SwarmLabError, EXIT } from '../lib/exit';
+import { apiMessage, apiOrCli, inspected, SH_API_FUNCTION } from './engine-api';
 import { shQuote, type SshPool } from './ssh';
 
 export interface IntentNode {
@@ -84,22 +85,6 @@ export interface IntentFacts {
 const SECTIONS = ['nodes', 'service', 'tasks', 'swarm', 'overlay'] as const;
 type Section = (typeof SECTIONS)[number];
 
-/** The Engine API's own socket on the node (the CLI's default `unix:///var/run/docker.sock`). */
-const DOCKER_SOCKET = '/var/run/docker.sock';
-
-/**
- * A shell function: GET an Engine API path on the node's socket with curl, one small process where a
- * docker CLI process costs 1-1.5 s of a TCG guest's vCPU (measured 0.6-1.5 s against 2.5-4.6 s per
- * read on a loaded bookworm guest). The body on stdout; an HTTP error's body (the daemon's
- * `{"message": ...}`) on stderr, exit 1; exit 3 when curl cannot be used (missing, older than
- * --unix-socket like CentOS 7's 7.29, or no socket), so the caller falls back to the CLI.
- */
-export const SH_API_FUNCTION = [
-  `swl_api() { _b=$(curl -sS --unix-socket ${DOCKER_SOCKET} -w '\\n%{http_code}' "http://docker$1" 2>/dev/null) || return 3`,
-  `  _c=\${_b##*"$nl"}; _b=\${_b%"$nl"*}`,
-  `  case $_c in 2??) printf '%s\\n' "$_b" ;; *) printf '%s\\n' "$_b" >&2; return 1 ;; esac; }`,
-].join('\n');
-
 /**
  * The one script run on a manager; each answer under `### <section>`, its exit code under `### rc <section> <n>`.
  * Each part asks the Engine API (the same JSON the CLI prints: the CLI's inspect wraps it in an
@@ -108,26 +93,23 @@ export const SH_API_FUNCTION = [
  */
 export function intentCommand(service: string, overlay: string): string {
   const s = shQuote(service);
-  const api = (path: string, cli: string): string => `swl_api ${shQuote(path)} || { [ $? -eq 3 ] && { ${cli} ; }; }`;
   const tasksFilter = encodeURIComponent(JSON.stringify({ service: { [service]: true } }));
   const parts: Array<[Section, string]> = [
-    ['nodes', api('/nodes', 'docker node inspect $(docker node ls -q)')],
-    ['service', api(`/services/${encodeURIComponent(service)}`, `docker service inspect ${s}`)],
+    ['nodes', apiOrCli('/nodes', 'docker node inspect $(docker node ls -q)')],
+    ['service', apiOrCli(`/services/${encodeURIComponent(service)}`, `docker service inspect ${s}`)],
     // Every task of the service, history included: desired and current state tell whether it converges.
     [
       'tasks',
-      api(
+      apiOrCli(
         `/tasks?filters=${tasksFilter}`,
         `t=$(docker service ps -q --no-trunc ${s} 2>/dev/null); if [ -n "$t" ]; then docker inspect --type task $t; else echo '[]'; fi`,
       ),
     ],
-    ['swarm', api('/info', `docker info --format '{{json .Swarm}}'`)],
-    ['overlay', api(`/networks/${encodeURIComponent(overlay)}`, `docker network inspect ${shQuote(overlay)}`)],
+    ['swarm', apiOrCli('/info', `docker info --format '{{json .Swarm}}'`)],
+    ['overlay', apiOrCli(`/networks/${encodeURIComponent(overlay)}`, `docker network inspect ${shQuote(overlay)}`)],
   ];
   return [
     'd=$(mktemp -d)',
-    "nl='",
-    "'",
     SH_API_FUNCTION,
     ...parts.map(
       ([name, cmd]) => `{ ( ${cmd} ) >"$d/${name}" 2>"$d/${name}.err" </dev/null; echo $? >"$d/${name}.rc"; } &`,
@@ -170,19 +152,8 @@ function json(sec: RawSection | undefined, what: string): any {
   }
 }
 
-/** The daemon's words in an Engine API error body (`{"message":"service x not found"}`). */
-function apiMessage(text: string): string | undefined {
-  if (!text.startsWith('{')) return undefined;
-  try {
-    const m = (JSON.parse(text) as { message?: unknown }).message;
-    return typeof m === 'string' ? m : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The object an API read returns, or the first of the CLI's inspect array. */
-const first = (v: unknown): any => (Array.isArray(v) ? v[0] : v);
+const first = (v: unknown): any => inspected(v)[0];
 
 const str = (v: unknown): string =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';

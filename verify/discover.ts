@@ -24,7 +24,8 @@ import {
   parseVxlanLinks,
   pickDockerNetns,
 } from './parse/iproute';
-import { checked, execBatch } from './batch';
+import { BatchReads, checked, execBatch } from './batch';
+import { apiOrCli, errorWords, inspected } from './engine-api';
 import { MissingToolError, parseToolProbe, requiredMissing, toolProbeCommand } from './parse/tools';
 import { shQuote, SshPool } from './ssh';
 
@@ -83,17 +84,33 @@ export function sandboxKeysCommand(containerIds: readonly string[]): string {
   return `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' ${containerIds.join(' ')}`;
 }
 
-/** Container id -> SandboxKey from `sandboxKeysCommand`'s output. */
-export function parseSandboxKeys(text: string): Map<string, string> {
-  return new Map(
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.trim().split(/\s+/) as [string, string]),
-  );
+/** One batch part per container: its sandbox path from the Engine API, or `sandboxKeysCommand` where curl cannot. */
+export function sandboxKeyReads(containerIds: readonly string[]): string[] {
+  return containerIds.map((id) => apiOrCli(`/containers/${id}/json`, sandboxKeysCommand([id])));
 }
 
-/** Version, swarm state, role and firewall backend in one CLI process. */
+/** Container id -> SandboxKey from `sandboxKeysCommand`'s lines or the API's container JSON, one text per part. */
+export function parseSandboxKeys(...texts: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const text of texts) {
+    if (/^\s*[[{]/.test(text)) {
+      for (const c of inspected(JSON.parse(text)) as Array<{
+        Id?: unknown;
+        NetworkSettings?: { SandboxKey?: unknown };
+      }>)
+        if (typeof c?.Id === 'string' && typeof c.NetworkSettings?.SandboxKey === 'string')
+          out.set(c.Id, c.NetworkSettings.SandboxKey);
+      continue;
+    }
+    for (const l of text.split('\n').filter(Boolean)) {
+      const [id, key] = l.trim().split(/\s+/);
+      out.set(id, key);
+    }
+  }
+  return out;
+}
+
+/** Version, swarm state, role and firewall backend in one CLI process (the API's `/info` where curl can). */
 export const DOCKER_INFO_COMMAND = `docker info --format '{{json .}}'`;
 
 async function gatherNode(
@@ -104,29 +121,29 @@ async function gatherNode(
   extraNetworks: readonly string[] = [],
 ): Promise<NodeFacts> {
   const t0 = Date.now();
-  // Every first command in one round trip, and as few docker CLI processes as possible (each costs
-  // 1-1.5 s of a TCG guest's vCPU): one `docker info` answers version, swarm state, role and firewall
-  // backend; one `docker network inspect` both networks; the tool probe, the netns listing and the
-  // host's addresses share one exec. Judged in order: missing tools, then the daemon (without it
-  // every docker command fails alike), then the rest.
-  const localP = execBatch(pool, node.name, [
-    toolProbeCommand(),
-    `ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`,
-    'ip -o addr show',
-  ]);
-  const infoP = pool.exec(node.name, DOCKER_INFO_COMMAND, { check: false });
+  // Every first read in one round trip, and no docker CLI process where curl can ask the Engine API
+  // (verify/engine-api.ts): the tool probe, the netns listing, the host's addresses, `/info` (version,
+  // swarm state, role, firewall backend) and each network. Judged in order: missing tools, then the
+  // daemon (without it every docker read fails alike), then the rest.
   const asked = [
     'ingress',
     'docker_gwbridge',
     ...extraNetworks.filter((n) => n !== 'ingress' && n !== 'docker_gwbridge'),
   ];
-  const netsP = pool.exec(node.name, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false });
-  await Promise.allSettled([localP, infoP, netsP]);
-  const [probePart, netnsPart, hostAddrPart] = await localP;
-  const tools = parseToolProbe(checked(probePart));
+  const b = new BatchReads();
+  const probe = b.add(toolProbeCommand());
+  const netns = b.add(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
+  const hostAddrRead = b.add('ip -o addr show');
+  const infoRead = b.add(apiOrCli('/info', DOCKER_INFO_COMMAND));
+  const netReads = asked.map((n) =>
+    b.add(apiOrCli(`/networks/${encodeURIComponent(n)}`, `docker network inspect ${shQuote(n)}`)),
+  );
+  await b.run(pool, node.name);
+  const tools = parseToolProbe(b.required(probe));
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
   if (missing.length) throw new MissingToolError(node.name, missing);
-  const info = parseDockerInfo(await infoP);
+  const infoResult = b.result(infoRead) ?? { stdout: '', stderr: 'no answer (the batch ended before it)', code: -1 };
+  const info = parseDockerInfo({ ...infoResult, stderr: errorWords(infoResult.stderr) });
   if ('error' in info) {
     const why = info.error;
     throw new DiscoveryError(
@@ -137,7 +154,16 @@ async function gatherNode(
         : `\`docker info\` failed: ${why}; check dockerd on the node (journalctl -u docker)`,
     );
   }
-  const [nets, netnsListing, hostAddr] = [await netsP, checked(netnsPart), checked(hostAddrPart)];
+  const netnsListing = b.required(netns);
+  const hostAddr = b.required(hostAddrRead);
+  // Each network's answer (the API's object, the CLI's array) into one inspect, each error its own line.
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const i of netReads) {
+    const r = b.result(i);
+    if (r?.code === 0) found.push(...inspected(JSON.parse(r.stdout.trim() || 'null')));
+    else errors.push(errorWords(r?.stderr ?? 'no answer').trim());
+  }
   const version = info.serverVersion;
   const state = info.localNodeState;
   const control = info.controlAvailable;
@@ -150,8 +176,8 @@ async function gatherNode(
     );
   const reads: NodeReads = {
     asked,
-    networks: parseNetworksInspect(nets.stdout),
-    networkErrors: nets.stderr,
+    networks: parseNetworksInspect(JSON.stringify(found)),
+    networkErrors: errors.filter(Boolean).join('\n'),
     netnsListing,
   };
   const ingress = networkFrom(
@@ -278,15 +304,19 @@ async function readService(
   const manager = facts.find((f) => f.controlAvailable);
   if (!manager)
     throw new DiscoveryError(names.join(','), 'swarm', 'no node is a swarm manager; run the Ansible provisioning');
-  const [nodeLs, svcJson] = await Promise.all([
-    pool.exec(manager.name, 'docker node ls').then((r) => r.stdout),
-    pool.exec(manager.name, `docker service inspect ${shQuote(service)}`, { check: false }),
-  ]);
-  if (svcJson.code !== 0) {
+  const b = new BatchReads();
+  const nodeLsRead = b.add('docker node ls');
+  const svcRead = b.add(
+    apiOrCli(`/services/${encodeURIComponent(service)}`, `docker service inspect ${shQuote(service)}`),
+  );
+  await b.run(pool, manager.name);
+  const nodeLs = b.required(nodeLsRead);
+  const svcJson = b.result(svcRead);
+  if (svcJson?.code !== 0) {
     throw new DiscoveryError(
       manager.name,
       'service',
-      `service "${service}" not found (${svcJson.stderr.trim()}); deploy it (ansible/site.yml) or pass --service`,
+      `service "${service}" not found (${errorWords(svcJson?.stderr ?? 'no answer').trim()}); deploy it (ansible/site.yml) or pass --service`,
     );
   }
   const svc = parseServiceInspect(svcJson.stdout);
@@ -338,16 +368,16 @@ async function discoverNode(
     );
   const local = taskEndpoints(f.ingress, props.service);
   // One exec for the namespaces' addresses, the vxlan device and the tasks' sandbox keys (independent reads).
-  const [sboxPart, ovAddrPart, ovLinkPart, sandboxPart] = await execBatch(pool, name, [
+  const [sboxPart, ovAddrPart, ovLinkPart, ...sandboxParts] = await execBatch(pool, name, [
     inNs(nsList.sbox, 'ip -o addr show'),
     inNs(nsList.overlay, 'ip -o addr show'),
     inNs(nsList.overlay, 'ip -d -o link show type vxlan'),
-    ...(local.length ? [sandboxKeysCommand(local.map((t) => t.containerId))] : []),
+    ...sandboxKeyReads(local.map((t) => t.containerId)),
   ]);
   const sboxAddr = parseIpAddr(checked(sboxPart));
   const ovAddr = parseIpAddr(checked(ovAddrPart));
   const ovLinks = parseVxlanLinks(checked(ovLinkPart));
-  const sandboxes = sandboxPart ? checked(sandboxPart) : '';
+  const sandboxes = sandboxParts.map(checked);
   const nic = ifaceWithAddress(f.hostAddrs, f.ip);
   if (!nic) throw new DiscoveryError(name, 'host NIC', `no interface holds ${f.ip}; check the lab's node address`);
   const sboxIngress = ifaceInSubnet(sboxAddr, f.ingress.subnet);
@@ -367,7 +397,7 @@ async function discoverNode(
       'overlay namespace',
       `no bridge holding ${f.ingress.gateway} or no vxlan device inside ${nsList.overlay}`,
     );
-  const sandboxOf = parseSandboxKeys(sandboxes);
+  const sandboxOf = parseSandboxKeys(...sandboxes);
   const keys = local.map((t) => {
     const key = sandboxOf.get(t.containerId);
     if (!key) throw new DiscoveryError(name, 'task', `no SandboxKey for container ${t.containerId.slice(0, 12)}`);

@@ -10,6 +10,7 @@
 import type { TranscriptEntry } from '../../verify/cli';
 import { batchParts, formatBatchOutput, splitBatch } from '../../verify/batch';
 import { DOCKER_INFO_COMMAND } from '../../verify/discover';
+import { cliOf } from '../../verify/engine-api';
 import type { ExecResult, SshPool } from '../../verify/ssh';
 
 const SANDBOX_FORMAT = `docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}}' `;
@@ -21,7 +22,10 @@ export interface ReplayPool extends SshPool {
   readonly ran: ReadonlyArray<{ readonly node: string; readonly command: string }>;
 }
 
-/** Docker CLI processes an exec starts: its own command, or each part of a batch, that runs `docker`. */
+/**
+ * Docker CLI processes an exec starts where curl can ask the Engine API: its own command, or each
+ * part of a batch, that runs `docker` (an API read with its CLI fallback starts none).
+ */
 export function dockerProcesses(command: string): number {
   return (batchParts(command) ?? [command]).filter((c) => /^docker /.test(c)).length;
 }
@@ -131,8 +135,12 @@ export function replayPool(transcript: readonly TranscriptEntry[], nodes: readon
   const answer = (node: string, command: string): ExecResult | undefined => {
     const r = recorded(node, command) ?? fromBatch(node, command);
     if (r) return r;
+    // An Engine API read with its CLI fallback (verify/engine-api.ts), recorded before verify asked the
+    // API: what the node prints where curl cannot, the CLI's recorded answer.
+    const cli = cliOf(command);
+    if (cli) return answer(node, cli);
     if (command === DOCKER_INFO_COMMAND) return dockerInfo(node);
-    const nets = /^docker network inspect ((?:[\w.-]+ )+[\w.-]+)$/.exec(command);
+    const nets = /^docker network inspect ((?:[\w.-]+ )*[\w.-]+)$/.exec(command);
     if (nets) return networkInspect(node, nets[1].split(' '));
     if (command.startsWith(SANDBOX_FORMAT)) return sandboxKeys(node, command.slice(SANDBOX_FORMAT.length).split(' '));
     // A batch: what the shell prints for its parts, each answered as above (batch.ts formatBatchOutput).

@@ -82,7 +82,9 @@ function firstInspected(json: string, command: string): Record<string, any> | un
   } catch (e) {
     throw new ParseError(command, `not JSON: ${(e as Error).message}`);
   }
-  return (Array.isArray(arr) ? arr[0] : undefined) as Record<string, any> | undefined;
+  // The CLI's inspect is an array; the Engine API answers the object itself.
+  return (Array.isArray(arr) ? arr[0] : arr && typeof arr === 'object' ? arr : undefined) as
+    Record<string, any> | undefined;
 }
 
 /** Parse `docker network inspect <net>` (a JSON array with one network). */
