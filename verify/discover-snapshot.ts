@@ -6,11 +6,30 @@
  */
 import { BatchReads } from './batch';
 import { inNs } from './discover';
+import { apiOrCli } from './engine-api';
 import type { NodeSnapshot, Topology } from './model';
 import { shQuote, SshPool } from './ssh';
 
 export interface SnapshotProps {
   readonly log?: (node: string, step: string, detail: string) => void;
+}
+
+/** The task's processes, as `docker top` takes them: the engine reads each one's state (T = stopped). */
+const TOP_ARGS = '-o pid,stat,comm';
+
+/** State.Status from the API's container JSON, or the CLI's `{{.State.Status}}` line. */
+export function containerStatus(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!text.trimStart().startsWith('{')) return text.trim();
+  const s = (JSON.parse(text) as { State?: { Status?: unknown } }).State?.Status;
+  return typeof s === 'string' ? s : undefined;
+}
+
+/** The API's `/top` JSON as the CLI's table (a title line, then one line per process), or the CLI's table. */
+export function processTable(text: string | undefined): string | undefined {
+  if (text === undefined || !text.trimStart().startsWith('{')) return text;
+  const t = JSON.parse(text) as { Titles?: unknown[]; Processes?: unknown[][] };
+  return [t.Titles ?? [], ...(t.Processes ?? [])].map((row) => row.map(String).join('  ')).join('\n') + '\n';
 }
 
 export async function snapshotNode(
@@ -35,8 +54,18 @@ export async function snapshotNode(
   const perTask = tasks.map((t) => ({
     id: t.containerId,
     iptablesSave: b.add(inNs(t.sandboxKey, 'iptables-save')),
-    status: b.add(`docker inspect --format '{{.State.Status}}' ${shQuote(t.containerId)}`),
-    top: b.add(`docker top ${shQuote(t.containerId)} -o pid,stat,comm`),
+    status: b.add(
+      apiOrCli(
+        `/containers/${t.containerId}/json`,
+        `docker inspect --format '{{.State.Status}}' ${shQuote(t.containerId)}`,
+      ),
+    ),
+    top: b.add(
+      apiOrCli(
+        `/containers/${t.containerId}/top?ps_args=${encodeURIComponent(TOP_ARGS)}`,
+        `docker top ${shQuote(t.containerId)} ${TOP_ARGS}`,
+      ),
+    ),
   }));
   const sysctls = b.add('sysctl -n net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables');
   const ipvsStats = b.add(inNs(n.ns.sbox, 'ipvsadm -Ln --stats'));
@@ -50,13 +79,13 @@ export async function snapshotNode(
   const sys = b.optional(sysctls);
   const nb = b.optional(neigh);
   const taskState = perTask.map((t) => {
-    const status = b.optional(t.status);
-    const top = b.optional(t.top);
+    const status = containerStatus(b.optional(t.status));
+    const top = processTable(b.optional(t.top));
     return [
       t.id,
       {
         iptablesSave: b.required(t.iptablesSave),
-        ...(status !== undefined ? { status: status.trim() } : {}),
+        ...(status !== undefined ? { status } : {}),
         ...(top !== undefined ? { top } : {}),
       },
     ] as const;
