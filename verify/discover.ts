@@ -156,14 +156,9 @@ async function gatherNode(
   }
   const netnsListing = b.required(netns);
   const hostAddr = b.required(hostAddrRead);
-  // Each network's answer (the API's object, the CLI's array) into one inspect, each error its own line.
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const i of netReads) {
-    const r = b.result(i);
-    if (r?.code === 0) found.push(...inspected(JSON.parse(r.stdout.trim() || 'null')));
-    else errors.push(errorWords(r?.stderr ?? 'no answer').trim());
-  }
+  // Each network's answer (the API's object, the CLI's array), each error its own line.
+  const answers = netReads.map((i) => b.result(i));
+  const failed = answers.filter((r) => r?.code !== 0);
   const version = info.serverVersion;
   const state = info.localNodeState;
   const control = info.controlAvailable;
@@ -176,8 +171,8 @@ async function gatherNode(
     );
   const reads: NodeReads = {
     asked,
-    networks: parseNetworksInspect(JSON.stringify(found)),
-    networkErrors: errors.filter(Boolean).join('\n'),
+    networks: parseNetworksInspect(...answers.filter((r) => r?.code === 0).map((r) => r!.stdout)),
+    networkErrors: failed.map((r) => errorWords(r?.stderr ?? 'no answer').trim()).join('\n'),
     netnsListing,
   };
   const ingress = networkFrom(

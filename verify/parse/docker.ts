@@ -97,20 +97,23 @@ export function parseNetworkInspect(json: string): NetworkInfo {
 /**
  * Parse `docker network inspect <a> <b> ...`: the CLI prints a JSON array of the networks it found
  * (`[]` when none) and exits non-zero naming the missing ones on stderr, so each is looked up by name.
+ * Several answers at once (one per network) may be the CLI's arrays or the Engine API's objects.
  */
-export function parseNetworksInspect(json: string): Map<string, NetworkInfo> {
-  let arr: unknown;
-  try {
-    arr = JSON.parse(json.trim() || '[]');
-  } catch (e) {
-    throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(arr)) throw new ParseError('docker network inspect', 'not a JSON array');
+export function parseNetworksInspect(...jsons: readonly string[]): Map<string, NetworkInfo> {
   const out = new Map<string, NetworkInfo>();
-  for (const n of arr as Array<Record<string, any>>) {
-    if (typeof n?.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
-    const info = networkInfo(n);
-    out.set(info.name, info);
+  for (const json of jsons) {
+    let v: unknown;
+    try {
+      v = JSON.parse(json.trim() || '[]');
+    } catch (e) {
+      throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
+    }
+    if (!v || typeof v !== 'object') throw new ParseError('docker network inspect', 'not a JSON array or object');
+    for (const n of (Array.isArray(v) ? v : [v]) as Array<Record<string, any>>) {
+      if (typeof n?.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
+      const info = networkInfo(n);
+      out.set(info.name, info);
+    }
   }
   return out;
 }
