@@ -23,15 +23,17 @@ export interface ClientRoundProps {
 }
 
 export interface PreparedClient {
+  /** The ingress topology with the user overlay and the client tasks. */
   readonly topology: Topology;
-  /** The client parts of each node's snapshot (client container, user overlay, lb namespace). */
-  readonly extra: Awaited<ReturnType<typeof snapshotClient>>;
   readonly listener?: EgressListener;
 }
 
+/** The client parts of each node's snapshot (client container, user overlay, lb namespace). */
+export type ClientSnapshots = Awaited<ReturnType<typeof snapshotClient>>;
+
 /**
- * Discovery and snapshots for the client paths (they need only the ingress discovery, so they run
- * beside the ingress snapshot); starts the egress listener when egress is asked for.
+ * Discovery for the client paths (it needs only the ingress discovery, so it runs beside the
+ * ingress snapshot); starts the egress listener when egress is asked for.
  */
 export async function prepareClient(
   pool: SshPool,
@@ -59,19 +61,18 @@ export async function prepareClient(
     ...topology,
     userOverlay: { ...userOverlay, ...(listener ? { egressTarget: listener.target } : {}) },
   };
-  try {
-    const extra = await snapshotClient(pool, withOverlay.userOverlay!);
-    return { topology: withOverlay, extra, ...(listener ? { listener } : {}) };
-  } catch (e) {
-    await listener?.close();
-    throw e;
-  }
+  return { topology: withOverlay, ...(listener ? { listener } : {}) };
+}
+
+/** The client namespaces' and user overlay's state on every node (one exec per node). */
+export function snapshotPrepared(pool: SshPool, prepared: PreparedClient): Promise<ClientSnapshots> {
+  return snapshotClient(pool, prepared.topology.userOverlay!);
 }
 
 /** Each node's snapshot with its client parts. */
-export function withClientSnapshots(snapshots: readonly NodeSnapshot[], prepared: PreparedClient): NodeSnapshot[] {
+export function withClientSnapshots(snapshots: readonly NodeSnapshot[], extra: ClientSnapshots): NodeSnapshot[] {
   return snapshots.map((s) => {
-    const x = prepared.extra.find((e) => e.node === s.node);
+    const x = extra.find((e) => e.node === s.node);
     return x ? { ...s, client: x.client, userOverlay: x.userOverlay, ...(x.lb ? { lb: x.lb } : {}) } : s;
   });
 }

@@ -18,9 +18,9 @@ import {
   CLIENT_PATH_IDS,
   clientRequests,
   prepareClient,
+  snapshotPrepared,
   withClientSnapshots,
   type ClientRoundProps,
-  type PreparedClient,
 } from './round-client';
 import { generateTraffic, TrafficDialer } from './traffic';
 import type { ClientPath } from './traffic-client';
@@ -122,42 +122,52 @@ export async function runRound(pool: SshPool, props: RoundProps): Promise<RoundD
         ...(props.netnsDir ? { netnsDir: props.netnsDir } : {}),
       }
     : undefined;
-  // The ingress snapshot and the client paths' discovery read different things: both at once.
+  // The snapshots read state, not packets: the ingress one starts now, beside the client paths'
+  // discovery, and both run on beside the tcpdump start once the capture points are known (each of
+  // them costs seconds of a node's one vCPU on TCG); the traffic waits for all of them.
   // A lab without what the client paths need (no client task, no user overlay) must not cost the
   // ingress verdict: those paths get no requests and the engine reports them as not judged.
-  const preparing = clientProps
-    ? prepareClient(pool, discovery, clientProps).catch((e: Error) => {
+  const ingressSnap = step('snapshot', () => snapshotAll(pool, topology, { log }));
+  ingressSnap.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const prepared = clientProps
+    ? await prepareClient(pool, discovery, clientProps).catch((e: Error) => {
         if (props.signal?.aborted) throw e;
         log('*', 'discover', `client paths (${clientPaths.join(', ')}) not judged: ${e.message}`);
         return undefined;
       })
-    : Promise.resolve(undefined);
-  let snapshots: NodeSnapshot[];
-  let prepared: PreparedClient | undefined;
-  try {
-    [snapshots, prepared] = await Promise.all([
-      step('snapshot', () => snapshotAll(pool, topology, { log })),
-      preparing,
-    ]);
-  } catch (e) {
-    await (await preparing.catch(() => undefined))?.listener?.close();
-    throw e;
-  }
-  if (prepared) {
-    topology = prepared.topology;
-    snapshots = withClientSnapshots(snapshots, prepared);
-  }
+    : undefined;
+  if (prepared) topology = prepared.topology;
+  const clientSnap = prepared ? step('snapshot', () => snapshotPrepared(pool, prepared)) : Promise.resolve(undefined);
+  clientSnap.catch(() => undefined);
   const firstNode = topology.nodes[0].name;
   const entryNodesOf = (spec: PathSpec): readonly string[] =>
     spec.id === 'ingress' ? [entry.name] : spec.id === 'egress' ? topology.nodes.map((n) => n.name) : [firstNode];
   // The capture points are the selected paths' packet hops for their entry nodes and every target.
   const points = planCaptures(topology, { paths, entryNodesOf, sbox: props.sbox ?? true });
-  const session = await step('capture', () => CaptureSession.start(pool, points, { log, tools: discovery.tools }));
+  let session: CaptureSession;
+  let snapshots: NodeSnapshot[];
+  try {
+    session = await step('capture', () => CaptureSession.start(pool, points, { log, tools: discovery.tools }));
+  } catch (e) {
+    await Promise.allSettled([ingressSnap, clientSnap]);
+    await prepared?.listener?.close();
+    throw e;
+  }
+  try {
+    const [base, extra] = await Promise.all([ingressSnap, clientSnap]);
+    snapshots = extra ? withClientSnapshots(base, extra) : base;
+  } catch (e) {
+    await Promise.allSettled([ingressSnap, clientSnap]);
+    await session.stop();
+    await session.cleanup();
+    await prepared?.listener?.close();
+    throw e;
+  }
   const requests: RequestRecord[] = [];
   const timings: Record<string, number> = {};
   try {
-    // The ingress requests (from the lab namespace) and the client tasks' exchanges (docker exec on
-    // the nodes) share no socket or filter: both at once, the round's traffic lasts as long as the longer.
+    // The ingress requests (from the lab namespace) and the client tasks' exchanges (run inside the
+    // client containers on the nodes) share no socket or filter: both at once, the round's traffic lasts as long as the longer.
     const [ingressRecs, clientRecs] = await Promise.all([
       paths.some((p) => p.id === 'ingress')
         ? step('traffic', async () => {
