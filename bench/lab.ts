@@ -70,6 +70,13 @@ export function locateRun(from: string, flavour: string, matrixDir?: string): { 
   const fromIsMatrix =
     fs.existsSync(path.join(from, MATRIX_RUN_FILE)) && !fs.existsSync(path.join(from, 'result.json'));
   const dir = fromIsMatrix ? path.join(from, flavour) : from;
+  if (fromIsMatrix && !fs.existsSync(path.join(dir, 'result.json')))
+    throw new SwarmLabError(EXIT.usage, `${from} is a matrix dir without a ${flavour} run`, {
+      fix: `pick one with --flavour: ${fs
+        .readdirSync(from)
+        .filter((f) => fs.existsSync(path.join(from, f, 'result.json')))
+        .join(', ')}`,
+    });
   const recordDir = matrixDir ?? (fromIsMatrix ? from : path.dirname(dir));
   const recordFile = path.join(recordDir, MATRIX_RUN_FILE);
   const matrix = readMatrixRun(recordFile);
