@@ -1,7 +1,9 @@
 /**
  * Figures of one e2e lab run, read from what the run left in its out dir (result.json, deploy.log,
- * reprovision.log, verify.log). Pure: no lab needed, so the parsers are tested on recorded logs and a
- * past run can be measured again after the fact.
+ * reprovision.log, verify.log, destroy.log, boot-<node>.txt) and, for the matrix goal, the matrix's
+ * matrix-run.json. Each goal not met carries its bound: the largest measured contributors of this run,
+ * never a fixed sentence. Pure: no lab needed, so the parsers are tested on recorded logs and a past run
+ * can be measured again after the fact.
  */
 import { runFigures, type MatrixRun } from '../e2e/matrix-jobs';
 import type { FlavourResult } from '../e2e/matrix-report';
