@@ -10,6 +10,7 @@ import {
   gwbridgeFrom,
   inNs,
   networkFrom,
+  networkReads,
   parseSandboxKeys,
   sandboxKeyReads,
   type DiscoveryResult,
@@ -24,7 +25,6 @@ import type {
   UserOverlayTopology,
 } from './model-paths';
 import {
-  parseNetworksInspect,
   taskEndpoints,
   type NetworkEndpoint,
   type NetworkInfo,
@@ -105,13 +105,22 @@ function endpointIn(
   return { node, containerId: t.containerId, sandboxKey, ip: t.ip, mac: t.mac, iface: itf.ifname, taskId: t.taskId };
 }
 
+/** A node's networks and namespace files, in one exec, where the ingress discovery did not read them. */
+async function readFirst(pool: SshPool, node: string, asked: readonly string[], dir: string): Promise<NodeReads> {
+  const b = new BatchReads();
+  const networks = networkReads(b, asked);
+  const listing = b.add(`ls -1 ${shQuote(dir)} 2>/dev/null || true`);
+  await b.run(pool, node);
+  return { asked, ...networks(), netnsListing: b.required(listing) };
+}
+
 /**
  * The user overlay, the service's VIP on it and the client task on every node. Reuses what the
  * ingress discovery read in the same round (the service inspect; per node the overlay and
  * docker_gwbridge networks, the netns listing, the served tasks' sandbox keys), so per node it
- * runs one `docker inspect` of the containers whose sandbox is not known yet (the client tasks)
+ * reads the sandbox keys of the containers not known yet (the client tasks, from the Engine API)
  * and the namespaces' `ip` reads, in two execs (the second needs the first's sandbox keys).
- * Without `reads` that name the overlay, it reads the networks itself (one more CLI process).
+ * Without `reads` that name the overlay, it reads the networks itself (one more exec).
  */
 export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Promise<UserOverlayTopology> {
   const nsDirOf = (node: string): string =>
@@ -126,17 +135,7 @@ export async function discoverClient(pool: SshPool, p: ClientDiscoverProps): Pro
       const known = p.reads?.[node];
       const dir = nsDirOf(node);
       const asked = [p.overlayNetwork, 'docker_gwbridge'];
-      r = known?.asked.includes(p.overlayNetwork)
-        ? Promise.resolve(known)
-        : Promise.all([
-            pool.exec(node, `docker network inspect ${asked.map(shQuote).join(' ')}`, { check: false }),
-            pool.exec(node, `ls -1 ${shQuote(dir)} 2>/dev/null || true`).then((x) => x.stdout),
-          ]).then(([nets, netnsListing]) => ({
-            asked,
-            networks: parseNetworksInspect(nets.stdout),
-            networkErrors: nets.stderr,
-            netnsListing,
-          }));
+      r = known?.asked.includes(p.overlayNetwork) ? Promise.resolve(known) : readFirst(pool, node, asked, dir);
       r.catch(() => undefined); // judged below, per node; not an unhandled rejection meanwhile
       firstReads.set(node, r);
     }

@@ -110,6 +110,30 @@ export function parseSandboxKeys(...texts: readonly string[]): Map<string, strin
   return out;
 }
 
+/**
+ * Batch parts reading the networks `names` (Engine API, CLI fallback); the function returned reads
+ * their answers once the batch has run: the networks found by name (the API's objects, the CLI's
+ * arrays) and one error line per network not found.
+ */
+export function networkReads(
+  b: BatchReads,
+  names: readonly string[],
+): () => Pick<NodeReads, 'networks' | 'networkErrors'> {
+  const parts = names.map((n) =>
+    b.add(apiOrCli(`/networks/${encodeURIComponent(n)}`, `docker network inspect ${shQuote(n)}`)),
+  );
+  return () => {
+    const answers = parts.map((i) => b.result(i));
+    return {
+      networks: parseNetworksInspect(...answers.filter((r) => r?.code === 0).map((r) => r!.stdout)),
+      networkErrors: answers
+        .filter((r) => r?.code !== 0)
+        .map((r) => errorWords(r?.stderr ?? 'no answer').trim())
+        .join('\n'),
+    };
+  };
+}
+
 /** Version, swarm state, role and firewall backend in one CLI process (the API's `/info` where curl can). */
 export const DOCKER_INFO_COMMAND = `docker info --format '{{json .}}'`;
 
@@ -135,9 +159,7 @@ async function gatherNode(
   const netns = b.add(`ls -1 ${shQuote(netnsDir)} 2>/dev/null || true`);
   const hostAddrRead = b.add('ip -o addr show');
   const infoRead = b.add(apiOrCli('/info', DOCKER_INFO_COMMAND));
-  const netReads = asked.map((n) =>
-    b.add(apiOrCli(`/networks/${encodeURIComponent(n)}`, `docker network inspect ${shQuote(n)}`)),
-  );
+  const networks = networkReads(b, asked);
   await b.run(pool, node.name);
   const tools = parseToolProbe(b.required(probe));
   const missing = requiredMissing(tools, ['docker', 'nsenter', 'ip', 'iptables-save', 'bridge']);
@@ -156,9 +178,6 @@ async function gatherNode(
   }
   const netnsListing = b.required(netns);
   const hostAddr = b.required(hostAddrRead);
-  // Each network's answer (the API's object, the CLI's array), each error its own line.
-  const answers = netReads.map((i) => b.result(i));
-  const failed = answers.filter((r) => r?.code !== 0);
   const version = info.serverVersion;
   const state = info.localNodeState;
   const control = info.controlAvailable;
@@ -169,12 +188,7 @@ async function gatherNode(
       'swarm',
       `node is not in a swarm (LocalNodeState=${state}); run the Ansible provisioning (swarm init/join)`,
     );
-  const reads: NodeReads = {
-    asked,
-    networks: parseNetworksInspect(...answers.filter((r) => r?.code === 0).map((r) => r!.stdout)),
-    networkErrors: failed.map((r) => errorWords(r?.stderr ?? 'no answer').trim()).join('\n'),
-    netnsListing,
-  };
+  const reads: NodeReads = { asked, ...networks(), netnsListing };
   const ingress = networkFrom(
     node.name,
     reads,

@@ -4,7 +4,12 @@
  * lone run of that part gives them, and a failing part throws the error a lone `pool.exec` would.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { batchParts, batchScript, checked, execBatch, formatBatchOutput, splitBatch } from '../../../verify/batch';
+import { containerStatus, processTable } from '../../../verify/discover-snapshot';
+import { apiOrCli, SH_API_FUNCTION } from '../../../verify/engine-api';
 import { RemoteCommandError, type ExecResult, type SshPool } from '../../../verify/ssh';
 
 const sh = (script: string): ExecResult => {
@@ -95,4 +100,50 @@ describe('over a pool', () => {
       /^node-18 \(10\.211\.55\.18\): `ip -o addr show` did not finish \(its batch exited 1 before this part's end\): sudo: a password is required$/,
     );
   });
+});
+
+describe('snapshot reads of a task from the Engine API (real answers, bookworm Docker 20.10.24)', () => {
+  // Recorded by the live round of test/fixtures/lab/debian12-docker20-engine-api: the snapshot batch's parts.
+  const transcript = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '../../fixtures/lab/debian12-docker20-engine-api/transcript.json'), 'utf8'),
+  ) as Array<{ node: string; command: string; stdout: string }>;
+  const part = (re: RegExp): string => {
+    for (const e of transcript) {
+      const parts = batchParts(e.command);
+      const i = parts?.findIndex((p) => re.test(p)) ?? -1;
+      if (parts && i >= 0) return splitBatch(parts.length, e.stdout)[i]!.stdout;
+    }
+    throw new Error(`no part ${re}`);
+  };
+
+  test("the container JSON gives its state, the /top JSON the CLI's table the engine reads", () => {
+    expect(containerStatus(part(/^swl_api '?\/containers\/\w+\/json/))).toBe('running');
+    expect(processTable(part(/^swl_api '?\/containers\/\w+\/top/))).toMatch(
+      /^PID {2}STAT {2}COMMAND\n\d+ {2}Ss {2}busybox\n$/,
+    );
+    // The CLI's own answers (the fallback) are kept as they are.
+    expect(containerStatus('paused\n')).toBe('paused');
+    const cliTop = 'PID                 STAT                COMMAND\n1077                Tl                  nginx\n';
+    expect(processTable(cliTop)).toBe(cliTop);
+  });
+});
+
+test('a batch with an Engine API read defines swl_api once, and its parts read back as asked', () => {
+  const parts = ['ip -o addr show', apiOrCli('/info', "docker info --format '{{json .}}'")];
+  const script = batchScript(parts);
+  expect(script.split('\n').filter((l) => l === SH_API_FUNCTION)).toHaveLength(1);
+  expect(batchParts(script)).toEqual(parts);
+  expect(batchScript(['ip -o addr show'])).not.toContain('swl_api');
+  // Where curl cannot (a stand-in exiting 7, "couldn't connect", as with no socket), the part runs its CLI command.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swl-batch-'));
+  try {
+    fs.writeFileSync(path.join(bin, 'curl'), '#!/bin/sh\nexit 7\n', { mode: 0o755 });
+    const r = spawnSync('sh', ['-c', batchScript([apiOrCli('/info', 'echo from-the-cli')])], {
+      encoding: 'utf8',
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+    });
+    expect(splitBatch(1, r.stdout)[0]).toEqual({ stdout: 'from-the-cli\n', stderr: '', code: 0 });
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
 });
