@@ -4,16 +4,20 @@
  * goals as ratios, and appends one JSON line per run to bench/results/lab.jsonl (commit, flavour, machine
  * facts) so runs and commits compare side by side (--compare N).
  *
- *   npm run bench:lab -- [--flavour debian12-docker20] [--from <e2e out dir>] [--no-record] [--compare N]
+ * The sixth goal (two labs at once) is the e2e matrix's: it is read from matrix-run.json when the run is
+ * part of a matrix dir (--from the matrix dir, or one flavour's dir in it) or the matrix is named (--matrix).
+ *
+ *   npm run bench:lab -- [--flavour debian12-docker20] [--from <e2e out dir>] [--matrix <dir>] [--no-record] [--compare N]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { MATRIX_RUN_FILE, readMatrixRun, type MatrixRun } from '../e2e/matrix-jobs';
 import type { FlavourResult } from '../e2e/matrix-report';
 import { parseCli, type CliOption, type CliSpec } from '../lib/cli';
 import { EXIT, runMain, SwarmLabError } from '../lib/exit';
-import { labFigures, renderFigures, type LabFigures } from './lab-figures';
+import { GOAL_IDS, labFigures, renderFigures, type LabFigures } from './lab-figures';
 
 const ROOT = path.resolve(__dirname, '..');
 const HISTORY = path.join(ROOT, 'bench', 'results', 'lab.jsonl');
@@ -23,7 +27,12 @@ export const BENCH_LAB_CLI = {
   summary: 'The lab-up benchmark: run (or read) an offline e2e lab, print each phase and the speed goals, record it.',
   options: {
     flavour: { type: 'string', value: 'F', default: 'debian12-docker20', help: 'e2e flavour to deploy' },
-    from: { type: 'string', value: 'dir', help: "measure a finished e2e run's out dir instead of running one" },
+    from: {
+      type: 'string',
+      value: 'dir',
+      help: "measure a finished e2e run's out dir instead of running one (a matrix dir: its --flavour run)",
+    },
+    matrix: { type: 'string', value: 'dir', help: 'the e2e matrix dir whose matrix-run.json gives the matrix goal' },
     'no-record': { type: 'boolean', help: 'do not append the run to bench/results/lab.jsonl' },
     compare: { type: 'string', value: 'n', help: 'print the last n recorded runs side by side and exit' },
     debug: { type: 'boolean', help: 'print stacks on errors' },
@@ -53,7 +62,33 @@ function commitOf(): string {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
-function readRun(dir: string): LabFigures {
+/**
+ * The run dir and the matrix record for --from/--matrix: a matrix dir (matrix-run.json, one subdir per
+ * flavour) stands for its --flavour run; a flavour's dir inside a matrix dir finds the record one level up.
+ */
+export function locateRun(from: string, flavour: string, matrixDir?: string): { dir: string; matrix?: MatrixRun } {
+  const fromIsMatrix =
+    fs.existsSync(path.join(from, MATRIX_RUN_FILE)) && !fs.existsSync(path.join(from, 'result.json'));
+  const dir = fromIsMatrix ? path.join(from, flavour) : from;
+  if (fromIsMatrix && !fs.existsSync(path.join(dir, 'result.json')))
+    throw new SwarmLabError(EXIT.usage, `${from} is a matrix dir without a ${flavour} run`, {
+      fix: `pick one with --flavour: ${fs
+        .readdirSync(from)
+        .filter((f) => fs.existsSync(path.join(from, f, 'result.json')))
+        .join(', ')}`,
+    });
+  const recordDir = matrixDir ?? (fromIsMatrix ? from : path.dirname(dir));
+  const recordFile = path.join(recordDir, MATRIX_RUN_FILE);
+  const matrix = readMatrixRun(recordFile);
+  if (matrixDir && !matrix)
+    throw new SwarmLabError(EXIT.usage, `--matrix ${matrixDir}: no matrix run record ${recordFile}`, {
+      fix: 'pass the --out dir of an `npm run e2e:matrix` run (it writes matrix-run.json)',
+    });
+  return { dir, ...(matrix ? { matrix } : {}) };
+}
+
+/** One finished run's figures from its out dir (result.json and the logs it left). */
+export function readRun(dir: string, matrix?: MatrixRun): LabFigures {
   const resultFile = path.join(dir, 'result.json');
   if (!fs.existsSync(resultFile))
     throw new SwarmLabError(EXIT.usage, `${dir} has no result.json`, { fix: 'pass the --out dir of an e2e run' });
@@ -70,7 +105,9 @@ function readRun(dir: string): LabFigures {
     deploy: read('deploy.log'),
     reprovision: read('reprovision.log'),
     verify: read('verify.log'),
+    destroy: read('destroy.log'),
     boot,
+    ...(matrix ? { matrix } : {}),
   });
 }
 
@@ -92,7 +129,7 @@ function compare(n: number): string {
     ['slowest boot->dockerd s', (h) => String(h.figures.slowestBootToDockerS ?? '-')],
     ['ansible deploy s', (h) => String(h.figures.ansible.deployS ?? '-')],
   ];
-  for (const id of ['lab-up-ratio', 'boot-sshd', 'reprovision', 'verify', 'destroy'])
+  for (const id of GOAL_IDS)
     rows.push([
       `goal ${id}`,
       (h) => {
@@ -119,6 +156,7 @@ function main(): number {
   }
   const machine = machineFacts();
   let dir = values.from ? path.resolve(values.from) : '';
+  const matrixDir = values.matrix ? path.resolve(values.matrix) : undefined;
   if (!dir) {
     dir = path.join(ROOT, '.cache', 'bench', `${new Date().toISOString().replace(/[:.]/g, '-')}-${values.flavour}`);
     const r = spawnSync('npm', ['run', '--silent', 'e2e', '--', '--flavour', values.flavour, '--out', dir], {
@@ -128,7 +166,8 @@ function main(): number {
     });
     if (r.error) throw new SwarmLabError(EXIT.env, `could not run the e2e lab: ${r.error.message}`);
   }
-  const figures = readRun(dir);
+  const run = locateRun(dir, values.flavour, matrixDir);
+  const figures = readRun(run.dir, run.matrix);
   process.stdout.write(`${renderFigures(figures)}\n`);
   if (!values['no-record']) {
     const line: HistoryLine = { at: new Date().toISOString(), commit: commitOf(), machine, figures };
