@@ -1,8 +1,8 @@
 /**
- * Traffic for the paths that start inside a client task: one entry into the client container
- * on a node (nsenter, or `docker exec`) runs all of that node's exchanges in order, busybox nslookup (dns) and wget (service-vip
- * by name, task-to-task by overlay IP, egress to a listener verify runs inside the lab's own
- * namespace). Bounded in count and time; a failed exchange is recorded, never thrown.
+ * Traffic for the paths that start inside a client task: one entry into the client container on a
+ * node (nsenter, or `docker exec`) runs all of that node's exchanges in order, busybox nslookup (dns)
+ * and wget (service-vip by name, task-to-task by overlay IP, egress to a listener verify runs inside
+ * the lab's own namespace). Bounded in count and time; a failed exchange is recorded, never thrown.
  */
 import * as http from 'http';
 import type { RequestRecord, Topology } from './model';
@@ -112,8 +112,9 @@ type Exchange = ReturnType<typeof clientExchanges>[number];
  * into the container's mount and network namespaces (its own busybox, its resolv.conf naming the
  * embedded DNS 127.0.0.11, its interfaces: the packets are the task's own), because `docker exec`
  * costs 1.5-4.7 s of start-up on TCG against 0.1-0.5 s for nsenter (measured on a bookworm guest
- * under load); `docker exec` stays the fallback where the container's PID is not found. Each exchange is bounded by busybox
- * `timeout` (not `wget -T`: Debian 12's busybox-static 1.35 wget segfaults, exit 139, on `-T`) and
+ * under load); `docker exec` stays the fallback where the container's PID is not found. Each
+ * exchange is bounded by busybox `timeout` (not `wget -T`: Debian 12's busybox-static 1.35 wget
+ * segfaults, exit 139, on `-T`) and
  * printed between its own markers: `@@swl-begin <i>`, its output, then
  * `@@swl-end <i> <exit code> <centiseconds> <stderr on one line>`. The duration is read inside the
  * container from /proc/uptime with the `read` builtin (busybox `date` has no `%N` everywhere), so it
