@@ -35,7 +35,8 @@ export function batchParts(script: string): string[] | undefined {
   if (lines[0] !== 'e=$(mktemp)' || lines[lines.length - 1] !== 'rm -f "$e"') return undefined;
   const parts: string[] = [];
   const body = lines.slice(1, -1);
-  if (body[0] === SH_API_FUNCTION) body.shift();
+  // The API function's definition (its text may differ in rounds recorded by an older verify).
+  if (body[0]?.startsWith('swl_api() {')) body.shift();
   for (const l of body) {
     const m = new RegExp(`^echo '${MARK} out (\\d+)'; \\( (.*) \\) 2>"\\$e" </dev/null; r=\\$\\?; `).exec(l);
     if (!m || Number(m[1]) !== parts.length) return undefined;

@@ -11,14 +11,15 @@ import { shQuote } from './ssh';
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
 /**
- * One line of shell defining `swl_api <path>`: GET the path with curl. The body on stdout; an HTTP
+ * One line of shell defining `swl_api <path>`: GET the path with curl (never through a proxy the
+ * node's environment names). The body on stdout; an HTTP
  * error's body (the daemon's `{"message": ...}`) on stderr, exit 1; exit 3 when curl cannot be used
  * (missing, older than --unix-socket like CentOS 7's 7.29, no socket, daemon down), so the caller
  * runs the CLI, whose own error then names the cause as it always did.
  */
 export const SH_API_FUNCTION =
   `swl_api() { _n=$(printf '\\n_'); _n=\${_n%_}; ` +
-  `_b=$(curl -sS --unix-socket ${DOCKER_SOCKET} -w '\\n%{http_code}' "http://docker$1" 2>/dev/null) || return 3; ` +
+  `_b=$(curl -sS --noproxy '*' --unix-socket ${DOCKER_SOCKET} -w '\\n%{http_code}' "http://docker$1" 2>/dev/null) || return 3; ` +
   `_c=\${_b##*"$_n"}; _b=\${_b%"$_n"*}; ` +
   `case $_c in 2??) printf '%s\\n' "$_b" ;; *) printf '%s\\n' "$_b" >&2; return 1 ;; esac; }`;
 
