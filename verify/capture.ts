@@ -106,7 +106,8 @@ export function listenPollScript(points: ReadonlyArray<{ pid: number; errFile: s
  * 3. SIGINT (timeout passes it to its tcpdump, which writes its count and exits), then wait until
  *    none is alive or `graceMs` has passed (measured on /proc/uptime, not counted in ticks).
  * 4. Still alive: checked once more to be ours, then SIGKILL of its children (tcpdump, from /proc)
- *    and of the wrapper, each named `killed <pid>` on stderr.
+ *    and of the wrapper, each named `killed <pid>` on stderr; then a bounded wait (1 s) until they
+ *    are gone (a `sleep 0.1` per tick).
  * 5. Files made readable for SFTP; `<file>.err:<n> packets captured` per capture on stdout.
  */
 export function stopScript(dir: string, graceMs: number): string {
@@ -121,7 +122,10 @@ export function stopScript(dir: string, graceMs: number): string {
     `swl_now; end=$((up + ${graceCs}))`,
     `while [ -n "$pids" ]; do a=; for p in $pids; do swl_alive $p && a="$a $p"; done; pids=$a; [ -z "$pids" ] && break; swl_now; [ "$up" -ge "$end" ] && break; sleep 0.1; done`,
     `if [ -n "$pids" ]; then set --; for p in $pids; do set -- "$@" "/proc/$p/cmdline"; done; swl_mine "$@"; pids=$mine; fi`,
-    `for p in $pids; do k=; for c in /proc/$p/task/*/children; do r=; { read -r r < "$c"; } 2>/dev/null; k="$k $r"; done; kill -KILL $k $p 2>/dev/null; echo "killed $p" >&2; done`,
+    `killed=; for p in $pids; do k=; for c in /proc/$p/task/*/children; do r=; { read -r r < "$c"; } 2>/dev/null; k="$k $r"; done; kill -KILL $k $p 2>/dev/null; killed="$killed $k $p"; echo "killed $p" >&2; done`,
+    // SIGKILL is delivered, not waited for: wait (1 s at most) until the killed ones are gone, so no
+    // tcpdump still holds its pcap when the download starts.
+    `n=0; while [ -n "$killed" ] && [ $n -lt 10 ]; do a=; for p in $killed; do swl_alive $p && a="$a $p"; done; killed=$a; [ -z "$killed" ] && break; sleep 0.1; n=$((n + 1)); done`,
     `chmod 0644 "$d"/* 2>/dev/null`,
     `grep -H -E '^[0-9]+ packets captured' "$d"/*.err 2>/dev/null`,
     'true',
