@@ -2,6 +2,7 @@
  * Pure parsers for Docker CLI output: `docker node ls`, `docker network inspect`,
  * `docker service inspect`. Tested on the seed's real output (test/fixtures/discovery).
  */
+import { inspected } from '../engine-api';
 
 /** A parse failure that names what was parsed and what was missing. */
 export class ParseError extends Error {
@@ -83,8 +84,8 @@ function firstInspected(json: string, command: string): Record<string, any> | un
     throw new ParseError(command, `not JSON: ${(e as Error).message}`);
   }
   // The CLI's inspect is an array; the Engine API answers the object itself.
-  return (Array.isArray(arr) ? arr[0] : arr && typeof arr === 'object' ? arr : undefined) as
-    Record<string, any> | undefined;
+  const first = inspected(arr)[0];
+  return (first && typeof first === 'object' ? first : undefined) as Record<string, any> | undefined;
 }
 
 /** Parse `docker network inspect <net>` (a JSON array with one network). */
@@ -109,7 +110,7 @@ export function parseNetworksInspect(...jsons: readonly string[]): Map<string, N
       throw new ParseError('docker network inspect', `not JSON: ${(e as Error).message}`);
     }
     if (!v || typeof v !== 'object') throw new ParseError('docker network inspect', 'not a JSON array or object');
-    for (const n of (Array.isArray(v) ? v : [v]) as Array<Record<string, any>>) {
+    for (const n of inspected(v) as Array<Record<string, any>>) {
       if (typeof n?.Id !== 'string') throw new ParseError('docker network inspect', 'no network object with an Id');
       const info = networkInfo(n);
       out.set(info.name, info);
